@@ -1,0 +1,42 @@
+import { Entity, Index, PrimaryKey, Property } from "@mikro-orm/core";
+
+/**
+ * One line of the append-only, hash-chained audit trail (`audit.events`). It carries ids and codes only:
+ * never a personal value. `hash = sha256(prevHash || canonical(event))`, so `trustid audit verify` detects
+ * any edited, removed or reordered line.
+ */
+@Entity({ schema: "audit", tableName: "events" })
+@Index({ properties: ["subjectType", "subjectId"] })
+@Index({ properties: ["type", "seq"] })
+export class AuditEventEntity {
+  @PrimaryKey({ type: "bigint", autoincrement: true })
+  seq!: string;
+
+  @Property({ type: "datetime", columnType: "timestamptz" })
+  occurredAt!: Date;
+
+  @Property({ type: "string", length: 64 })
+  type!: string;
+
+  @Property({ type: "string", length: 32 })
+  subjectType!: string;
+
+  @Property({ type: "string", length: 128 })
+  subjectId!: string;
+
+  /** The token subject that caused the event, or `system`. */
+  @Property({ type: "string", length: 256 })
+  actor!: string;
+
+  @Property({ type: "string", length: 64, nullable: true })
+  requestId?: string | null;
+
+  @Property({ type: "json", columnType: "jsonb" })
+  data!: Record<string, unknown>;
+
+  @Property({ type: "string", length: 64 })
+  prevHash!: string;
+
+  @Property({ type: "string", length: 64, unique: true })
+  hash!: string;
+}

@@ -1,0 +1,180 @@
+import type { IncomingMessage, Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
+import type { EntityClass } from "@mikro-orm/core";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import { pendingMigrations } from "../../db/migrate.js";
+import type { MigrationSetName } from "../../db/migrations/index.js";
+import { createOrm, type Orm } from "../../db/orm.js";
+import type { Config, SubgraphName } from "../config.js";
+import { RequestContext, type Viewer } from "../context.js";
+import { AuditEventEntity } from "../events/audit-event.entity.js";
+import type { Logger } from "../logger.js";
+import { formatError } from "./format-error.js";
+import {
+  closeGracefully,
+  createServiceHttpServer,
+  json,
+  listen,
+  PayloadTooLargeError,
+  readBody,
+} from "./http-server.js";
+import { createServiceMetrics } from "./metrics.js";
+
+/** What a subgraph contributes; the runtime below turns it into a served, observable service. */
+export interface SubgraphModule {
+  name: SubgraphName;
+  entities: EntityClass<unknown>[];
+  /** The migration sets whose tables this subgraph reads or writes (its own schema, audit, ...). */
+  migrationSets: MigrationSetName[];
+  buildSchema(deps: SubgraphDeps): Promise<GraphQLSchema>;
+}
+
+export interface SubgraphDeps {
+  config: Config;
+  orm: Orm;
+  logger: Logger;
+}
+
+/** Establishes who is calling; throws (→ 401) when the request is not acceptable at all. */
+export type Authenticate = (req: IncomingMessage, body: string) => Promise<Viewer | null>;
+
+export interface RunningService {
+  name: string;
+  port: number;
+  url: string;
+  server: Server;
+  orm?: Orm;
+  stop(): Promise<void>;
+}
+
+export interface StartSubgraphOptions {
+  config: Config;
+  logger: Logger;
+  databaseUrl: string;
+  port: number;
+  authenticate: Authenticate;
+}
+
+export async function startSubgraph(
+  module: SubgraphModule,
+  options: StartSubgraphOptions,
+): Promise<RunningService> {
+  const { config } = options;
+  const logger = options.logger.child({ service: module.name });
+  const orm = await createOrm({
+    url: options.databaseUrl,
+    entities: [...module.entities, AuditEventEntity],
+    poolMax: config.database.poolMax,
+    logger,
+    debug: config.database.debug,
+    applicationName: `trustid-${module.name}`,
+  });
+  const metrics = createServiceMetrics(module.name);
+  const schema = await module.buildSchema({ config, orm, logger });
+
+  const errorCounter: ApolloServerPlugin<RequestContext> = {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const e of errors)
+            metrics.graphqlErrors.inc({ code: String(e.extensions?.code ?? "INTERNAL") });
+        },
+      };
+    },
+  };
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: !config.production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error, logger),
+    plugins: [errorCounter, ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+
+  const connection = orm.em.getConnection();
+  const server = createServiceHttpServer({
+    name: module.name,
+    logger,
+    metrics,
+    readiness: {
+      database: async () => {
+        await connection.execute("select 1");
+      },
+      migrations: async () => {
+        const pending = await pendingMigrations((sql) => connection.execute(sql), module.migrationSets);
+        if (pending.length > 0) throw new Error(`${pending.length} pending migration(s)`);
+      },
+    },
+    handler: async (req, res, requestId) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (path !== "/graphql") return json(res, 404, { error: "not found" });
+      let raw = "";
+      try {
+        raw = req.method === "POST" ? await readBody(req, config.maxBodyBytes) : "";
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) {
+          return json(res, 413, {
+            errors: [{ message: error.message, extensions: { code: "BAD_USER_INPUT" } }],
+          });
+        }
+        throw error;
+      }
+      let viewer: Viewer | null;
+      try {
+        viewer = await options.authenticate(req, raw);
+      } catch {
+        return json(res, 401, {
+          errors: [
+            {
+              message: "This service accepts only requests from the gateway",
+              extensions: { code: "UNAUTHENTICATED" },
+            },
+          ],
+        });
+      }
+      let body: unknown;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        return json(res, 400, {
+          errors: [{ message: "Body is not valid JSON", extensions: { code: "BAD_USER_INPUT" } }],
+        });
+      }
+      const headers = new HeaderMap();
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+      }
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: req.method ?? "GET",
+          headers,
+          search: new URL(req.url ?? "/", "http://x").search,
+          body,
+        },
+        context: async () =>
+          new RequestContext(requestId, viewer, orm.em.fork(), logger.child({ requestId })),
+      });
+      for (const [key, value] of response.headers) res.setHeader(key, value);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind === "complete") return void res.end(response.body.string);
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    },
+  });
+  const port = await listen(server, options.port, config.host);
+  logger.info({ port }, "subgraph listening");
+  return {
+    name: module.name,
+    port,
+    url: `http://${config.host}:${port}/graphql`,
+    server,
+    orm,
+    stop: async () => {
+      await closeGracefully(server, config.shutdownGraceMs);
+      await apollo.stop();
+      await orm.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { buildFederatedSchema } from "../../shared/graphql/federation.js";
+import type { SubgraphModule } from "../../shared/service/subgraph-service.js";
+import { LedgerTransactionEntity } from "./entities/ledger-transaction.entity.js";
+import { LedgerResolver } from "./ledger.resolver.js";
+
+export const ledgerSubgraph: SubgraphModule = {
+  name: "ledger",
+  entities: [LedgerTransactionEntity],
+  migrationSets: ["audit", "keyring", "ledger"],
+  buildSchema: () => buildFederatedSchema({ resolvers: [LedgerResolver] }),
+};
