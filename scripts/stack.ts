@@ -3,6 +3,8 @@ import { applyMigrations } from "../db/migrate.js";
 import { MIGRATION_SET_NAMES } from "../db/migrations/index.js";
 import { startGateway } from "../gateway/gateway-service.js";
 import { type Config, SUBGRAPH_NAMES, type SubgraphName } from "../shared/config.js";
+import { createKeyring } from "../shared/keyring/create-keyring.js";
+import type { Keyring } from "../shared/keyring/keyring.js";
 import type { Logger } from "../shared/logger.js";
 import {
   type RunningService,
@@ -38,6 +40,11 @@ export interface StartOptions {
   databaseUrl?: string;
   /** Use port 0 (any free port) for every service (tests). */
   randomPorts?: boolean;
+  /**
+   * Benchmarks only: no token verification, no signed subgraph context, no permissions, to measure what they
+   * cost. Never set by the CLI; refused in production.
+   */
+  unprotected?: boolean;
 }
 
 /** Everything in one process: database (embedded when DATABASE_URL is unset), migrations, four subgraphs, gateway. */
@@ -48,16 +55,19 @@ export async function startStack(options: StartOptions): Promise<Stack> {
     ? { url: options.databaseUrl, embedded: false, stop: async () => {} }
     : await openDatabase(config, logger);
   const services: RunningService[] = [];
+  let keyring: Keyring | undefined;
   const stop = async () => {
     for (const service of [...services].reverse()) {
       await service
         .stop()
         .catch((err) => logger.error({ err, service: service.name }, "error while stopping"));
     }
+    await keyring?.close();
     await database.stop();
   };
   try {
     await applyMigrations(database.url, MIGRATION_SET_NAMES, logger);
+    keyring = await createKeyring(config, { databaseUrl: database.url, logger });
     const urls: Stack["urls"] = {};
     for (const name of SUBGRAPH_NAMES) {
       const service = await startSubgraph(SUBGRAPHS[name], {
@@ -65,7 +75,8 @@ export async function startStack(options: StartOptions): Promise<Stack> {
         logger,
         databaseUrl: database.url,
         port: options.randomPorts ? 0 : config.ports[name],
-        authenticate: async () => null,
+        keyring,
+        unprotected: options.unprotected,
       });
       services.push(service);
       urls[name] = service.url;
@@ -75,6 +86,9 @@ export async function startStack(options: StartOptions): Promise<Stack> {
       logger,
       port: options.randomPorts ? 0 : config.ports.gateway,
       subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: urls[name]! })),
+      // Rate-limit counters live in the stack's database, shared by every gateway instance.
+      databaseUrl: database.url,
+      unprotected: options.unprotected,
     });
     services.push(gateway);
     urls.gateway = gateway.url;
@@ -97,6 +111,9 @@ export async function startOne(
       logger,
       port: config.ports.gateway,
       subgraphs: SUBGRAPH_NAMES.map((name) => ({ name, url: config.subgraphUrls[name] })),
+      // The gateway has no schema of its own and migrates nothing: it only needs the database for its
+      // rate-limit counters (required in production; without it, development counts in memory).
+      databaseUrl: options.databaseUrl ?? config.database.url,
     });
     return {
       database: { url: "", embedded: false, stop: async () => {} },
@@ -110,25 +127,29 @@ export async function startOne(
   const database = options.databaseUrl
     ? { url: options.databaseUrl, embedded: false, stop: async () => {} }
     : await openDatabase(config, logger);
+  let keyring: Keyring | undefined;
   try {
     await applyMigrations(database.url, module.migrationSets, logger);
+    keyring = await createKeyring(config, { databaseUrl: database.url, logger });
     const running = await startSubgraph(module, {
       config,
       logger,
       databaseUrl: database.url,
       port: config.ports[service],
-      authenticate: async () => null,
+      keyring,
     });
     return {
       database,
       services: [running],
       stop: async () => {
         await running.stop();
+        await keyring?.close();
         await database.stop();
       },
       urls: { [service]: running.url },
     };
   } catch (error) {
+    await keyring?.close();
     await database.stop();
     throw error;
   }

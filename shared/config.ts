@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -76,6 +77,9 @@ const keyringModel = z.object({
   TRUSTID_VAULT_BATCH_MAX: positiveInt.default(1000),
   TRUSTID_VAULT_TIMEOUT_MS: positiveInt.default(5000),
   TRUSTID_VAULT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  TRUSTID_VAULT_APPROLE_MOUNT: z.string().min(1).default("approle"),
+  /** How long a process trusts its cached key metadata (latest and minimum decryption version) for reads. */
+  TRUSTID_KEYRING_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
 });
 
 const authModel = z.object({
@@ -95,6 +99,40 @@ const authModel = z.object({
   TRUSTID_JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
   TRUSTID_GATEWAY_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
+
+/** What the gateway accepts before anything executes: documents that cannot hurt the subgraphs. */
+const limitsModel = z.object({
+  TRUSTID_GATEWAY_MAX_DEPTH: positiveInt.default(10),
+  TRUSTID_GATEWAY_MAX_TOKENS: positiveInt.default(1000),
+  TRUSTID_GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  TRUSTID_GATEWAY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(10),
+  /** graphql-armor's estimate, multiplied by a literal `first`: a 300-user page with credentials is about 16,000. */
+  TRUSTID_GATEWAY_MAX_COST: positiveInt.default(20_000),
+});
+
+/** Requests per subject (token `sub`, or client address when anonymous) per window, counted in PostgreSQL. */
+const rateLimitModel = z.object({
+  TRUSTID_RATE_LIMIT_REQUESTS: positiveInt.default(600),
+  TRUSTID_RATE_LIMIT_WINDOW_S: positiveInt.default(60),
+});
+
+/** The algorithms jose can verify; anything else in TRUSTID_JWT_ALGORITHMS is a typo. */
+const KNOWN_JWT_ALGORITHMS = [
+  "EdDSA",
+  "Ed25519",
+  "ES256",
+  "ES384",
+  "ES512",
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "HS256",
+  "HS384",
+  "HS512",
+];
 
 const ingestModel = z.object({
   TRUSTID_INGEST_MAX_BATCH: positiveInt.default(5000),
@@ -160,6 +198,8 @@ export function loadConfig(rawEnv: Env = process.env) {
   const auth = parse(authModel, env, problems);
   const ingest = parse(ingestModel, env, problems);
   const analytics = parse(analyticsModel, env, problems);
+  const limits = parse(limitsModel, env, problems);
+  const rateLimit = parse(rateLimitModel, env, problems);
 
   const production = runtime?.NODE_ENV === "production";
   if (keyring?.TRUSTID_KEYRING === "vault") {
@@ -175,6 +215,21 @@ export function loadConfig(rawEnv: Env = process.env) {
   }
   if (auth?.TRUSTID_JWT_ALGORITHMS.some((a) => a.toLowerCase() === "none")) {
     problems.push("TRUSTID_JWT_ALGORITHMS: 'none' is never accepted");
+  }
+  const unknownAlgorithms = auth?.TRUSTID_JWT_ALGORITHMS.filter(
+    (a) => a.toLowerCase() !== "none" && !KNOWN_JWT_ALGORITHMS.includes(a),
+  );
+  if (unknownAlgorithms?.length) {
+    problems.push(
+      `TRUSTID_JWT_ALGORITHMS: unknown algorithm(s) ${unknownAlgorithms.join(", ")} (one of ${KNOWN_JWT_ALGORITHMS.join(", ")})`,
+    );
+  }
+  if (auth?.TRUSTID_JWT_ALGORITHMS.length === 0) {
+    problems.push("TRUSTID_JWT_ALGORITHMS: at least one algorithm is required");
+  }
+  if (auth?.TRUSTID_JWT_PUBLIC_KEY && !isPublicKey(auth.TRUSTID_JWT_PUBLIC_KEY)) {
+    // The value is a secret-like input: say what is wrong, never echo it.
+    problems.push("TRUSTID_JWT_PUBLIC_KEY: not a PEM (SPKI) or JWK public key");
   }
   if (production) {
     // Production accepts no development default for anything that protects data.
@@ -197,7 +252,17 @@ export function loadConfig(rawEnv: Env = process.env) {
     }
   }
 
-  if (problems.length > 0 || !runtime || !database || !keyring || !auth || !ingest || !analytics) {
+  if (
+    problems.length > 0 ||
+    !runtime ||
+    !database ||
+    !keyring ||
+    !auth ||
+    !ingest ||
+    !analytics ||
+    !limits ||
+    !rateLimit
+  ) {
     throw new ConfigError(problems);
   }
 
@@ -240,6 +305,7 @@ export function loadConfig(rawEnv: Env = process.env) {
     keyring: {
       driver: keyring.TRUSTID_KEYRING,
       masterKey: keyring.TRUSTID_MASTER_KEY,
+      cacheTtlMs: keyring.TRUSTID_KEYRING_CACHE_TTL_MS,
       vault: {
         addr: keyring.VAULT_ADDR,
         token: keyring.VAULT_TOKEN,
@@ -252,6 +318,7 @@ export function loadConfig(rawEnv: Env = process.env) {
         batchMax: keyring.TRUSTID_VAULT_BATCH_MAX,
         timeoutMs: keyring.TRUSTID_VAULT_TIMEOUT_MS,
         retries: keyring.TRUSTID_VAULT_RETRIES,
+        approleMount: keyring.TRUSTID_VAULT_APPROLE_MOUNT,
       },
     },
     auth: {
@@ -262,6 +329,17 @@ export function loadConfig(rawEnv: Env = process.env) {
       algorithms: auth.TRUSTID_JWT_ALGORITHMS,
       clockToleranceSeconds: auth.TRUSTID_JWT_CLOCK_TOLERANCE_S,
       gatewaySigningSecret: auth.TRUSTID_GATEWAY_SIGNING_SECRET,
+    },
+    limits: {
+      maxDepth: limits.TRUSTID_GATEWAY_MAX_DEPTH,
+      maxTokens: limits.TRUSTID_GATEWAY_MAX_TOKENS,
+      maxAliases: limits.TRUSTID_GATEWAY_MAX_ALIASES,
+      maxDirectives: limits.TRUSTID_GATEWAY_MAX_DIRECTIVES,
+      maxCost: limits.TRUSTID_GATEWAY_MAX_COST,
+    },
+    rateLimit: {
+      requests: rateLimit.TRUSTID_RATE_LIMIT_REQUESTS,
+      windowSeconds: rateLimit.TRUSTID_RATE_LIMIT_WINDOW_S,
     },
     ingest: {
       maxBatch: ingest.TRUSTID_INGEST_MAX_BATCH,
@@ -274,3 +352,19 @@ export function loadConfig(rawEnv: Env = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/** A PEM (SPKI, or a private key whose public half is used) or a JWK JSON object that is an asymmetric key. */
+export function parsePublicKey(value: string): KeyObject {
+  const text = value.trim();
+  return text.startsWith("{")
+    ? createPublicKey({ key: JSON.parse(text) as JsonWebKey, format: "jwk" })
+    : createPublicKey(text);
+}
+
+function isPublicKey(value: string): boolean {
+  try {
+    return parsePublicKey(value).type === "public";
+  } catch {
+    return false;
+  }
+}

@@ -16,7 +16,13 @@ export async function currentSupergraph(): Promise<string> {
   const logger = createLogger({ level: "silent" });
   const sdl = await Promise.all(
     SUBGRAPH_NAMES.map(async (name) => {
-      const schema = await SUBGRAPHS[name].buildSchema({ config, logger, orm: undefined as never });
+      // Building a schema touches neither the database nor the keyring: the SDL is all that is read here.
+      const schema = await SUBGRAPHS[name].buildSchema({
+        config,
+        logger,
+        orm: undefined as never,
+        keyring: undefined as never,
+      });
       return { name, url: config.subgraphUrls[name], sdl: printSubgraphSchema(schema) };
     }),
   );

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Config } from "../config.js";
+import { readOrCreateSecretFile, readSecretFile } from "./secret-file.js";
 
 export const DEV_KEY_ALG = "EdDSA";
+export const DEV_KEY_ID = "trustid-dev";
+const DEV_KEY_FILE = "dev-jwt-key.json";
 
 /**
  * The development token key: an Ed25519 pair under the data directory (0600), made on first use. Only a
@@ -11,19 +12,12 @@ export const DEV_KEY_ALG = "EdDSA";
  */
 export async function devSigningJwk(config: Config): Promise<JWK> {
   if (config.production) throw new Error("development tokens are refused in production");
-  const file = join(config.dataDir, "dev-jwt-key.json");
-  if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const { privateKey } = await generateKeyPair(DEV_KEY_ALG, { crv: "Ed25519", extractable: true });
-    const jwk = { ...(await exportJWK(privateKey)), alg: DEV_KEY_ALG, kid: "trustid-dev" };
-    // 'wx': two processes racing to create the key must not overwrite each other's.
-    try {
-      writeFileSync(file, JSON.stringify(jwk), { mode: 0o600, flag: "wx" });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
-  return JSON.parse(readFileSync(file, "utf8")) as JWK;
+  const existing = readSecretFile(config.dataDir, DEV_KEY_FILE);
+  if (existing !== null) return JSON.parse(existing) as JWK;
+  // A process that loses the race to create the file discards its own pair and uses the winner's.
+  const { privateKey } = await generateKeyPair(DEV_KEY_ALG, { crv: "Ed25519", extractable: true });
+  const fresh = JSON.stringify({ ...(await exportJWK(privateKey)), alg: DEV_KEY_ALG, kid: DEV_KEY_ID });
+  return JSON.parse(readOrCreateSecretFile(config.dataDir, DEV_KEY_FILE, () => fresh)) as JWK;
 }
 
 export async function devPrivateKey(config: Config) {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { sql } from "../../db/sql.js";
 
 export interface AuditEventInput {
   /** Past-tense domain event: UserIngested, UserRejected, DataKeyDestroyed, CredentialRevoked, ... */
@@ -71,28 +72,11 @@ export async function appendAuditEvents(
   if (events.length === 0) return;
   if (!em.isInTransaction())
     throw new Error("appendAuditEvents must run inside the state change's transaction");
-  const conn = em.getConnection();
-  const ctx = em.getTransactionContext();
-  await conn.execute("select pg_advisory_xact_lock(?)", [AUDIT_LOCK_KEY], "all", ctx);
-  const last = await conn.execute<{ hash: string }[]>(
-    "select hash from audit.events order by seq desc limit 1",
-    [],
-    "all",
-    ctx,
-  );
+  await sql(em, "select pg_advisory_xact_lock(?)", [AUDIT_LOCK_KEY]);
+  const last = await sql<{ hash: string }>(em, "select hash from audit.events order by seq desc limit 1");
   let prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
   const occurredAt = new Date();
-  const columns = {
-    occurredAt: [] as Date[],
-    type: [] as string[],
-    subjectType: [] as string[],
-    subjectId: [] as string[],
-    actor: [] as string[],
-    requestId: [] as (string | null)[],
-    data: [] as string[],
-    prevHash: [] as string[],
-    hash: [] as string[],
-  };
+  const rows: Array<Record<string, unknown>> = [];
   for (const event of events) {
     const fields: HashedFields = {
       occurredAt,
@@ -104,36 +88,19 @@ export async function appendAuditEvents(
       data: event.data ?? {},
     };
     const hash = auditHash(prevHash, fields);
-    columns.occurredAt.push(occurredAt);
-    columns.type.push(fields.type);
-    columns.subjectType.push(fields.subjectType);
-    columns.subjectId.push(fields.subjectId);
-    columns.actor.push(fields.actor);
-    columns.requestId.push(fields.requestId);
-    columns.data.push(canonicalJson(fields.data));
-    columns.prevHash.push(prevHash);
-    columns.hash.push(hash);
+    rows.push({ ...fields, occurredAt: occurredAt.toISOString(), prevHash, hash });
     prevHash = hash;
   }
-  // One statement for the whole batch: unnest() of column arrays.
-  await conn.execute(
+  // One statement for the whole batch: the rows travel as one JSON document.
+  await sql(
+    em,
     `insert into audit.events (occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash)
-     select * from unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[])`,
-    [
-      columns.occurredAt,
-      columns.type,
-      columns.subjectType,
-      columns.subjectId,
-      columns.actor,
-      columns.requestId,
-      columns.data,
-      columns.prevHash,
-      columns.hash,
-    ],
-    "run",
-    ctx,
+     select "occurredAt", type, "subjectType", "subjectId", actor, "requestId", data, "prevHash", hash
+       from jsonb_to_recordset(?::jsonb) as t("occurredAt" timestamptz, type text, "subjectType" text,
+            "subjectId" text, actor text, "requestId" text, data jsonb, "prevHash" text, hash text)`,
+    [JSON.stringify(rows)],
   );
-  await conn.execute("select pg_notify(?, ?)", [AUDIT_CHANNEL, prevHash], "run", ctx);
+  await sql(em, "select pg_notify(?, ?)", [AUDIT_CHANNEL, prevHash]);
 }
 
 export interface ChainReport {

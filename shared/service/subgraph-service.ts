@@ -6,10 +6,18 @@ import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
 import { pendingMigrations } from "../../db/migrate.js";
 import type { MigrationSetName } from "../../db/migrations/index.js";
 import { createOrm, type Orm } from "../../db/orm.js";
+import {
+  createGatewayContextVerifier,
+  GatewayContextError,
+  gatewaySigningSecret,
+} from "../auth/gateway-context.js";
 import type { Config, SubgraphName } from "../config.js";
 import { RequestContext, type Viewer } from "../context.js";
+import { KEK_KEY_NAME } from "../crypto/key-names.js";
 import { AuditEventEntity } from "../events/audit-event.entity.js";
+import type { Keyring } from "../keyring/keyring.js";
 import type { Logger } from "../logger.js";
+import { applyPermissions, fieldsWithoutRule, type PermissionMap } from "../security/permissions.js";
 import { formatError } from "./format-error.js";
 import {
   closeGracefully,
@@ -28,15 +36,22 @@ export interface SubgraphModule {
   /** The migration sets whose tables this subgraph reads or writes (its own schema, audit, ...). */
   migrationSets: MigrationSetName[];
   buildSchema(deps: SubgraphDeps): Promise<GraphQLSchema>;
+  /** graphql-shield rules for every field of the schema (deny by default), from `subgraphs/<name>/permissions.ts`. */
+  permissions: PermissionMap;
 }
 
 export interface SubgraphDeps {
   config: Config;
   orm: Orm;
   logger: Logger;
+  /** The process's keyring (one per process, shared by the subgraphs it runs). */
+  keyring: Keyring;
 }
 
-/** Establishes who is calling; throws (→ 401) when the request is not acceptable at all. */
+/**
+ * Establishes who is calling from the raw request and body; throws (→ 401) when the request is not acceptable
+ * at all. Subgraphs use the gateway's signed context (`shared/auth/gateway-context.ts`).
+ */
 export type Authenticate = (req: IncomingMessage, body: string) => Promise<Viewer | null>;
 
 export interface RunningService {
@@ -53,7 +68,12 @@ export interface StartSubgraphOptions {
   logger: Logger;
   databaseUrl: string;
   port: number;
-  authenticate: Authenticate;
+  /**
+   * Benchmarks only (the cost of authorization is measured against it): no gateway context is required and
+   * no permissions apply. Not reachable from configuration, and refused in production.
+   */
+  unprotected?: boolean;
+  keyring: Keyring;
 }
 
 export async function startSubgraph(
@@ -61,6 +81,8 @@ export async function startSubgraph(
   options: StartSubgraphOptions,
 ): Promise<RunningService> {
   const { config } = options;
+  if (options.unprotected && config.production)
+    throw new Error("an unprotected subgraph is refused in production");
   const logger = options.logger.child({ service: module.name });
   const orm = await createOrm({
     url: options.databaseUrl,
@@ -71,7 +93,14 @@ export async function startSubgraph(
     applicationName: `trustid-${module.name}`,
   });
   const metrics = createServiceMetrics(module.name);
-  const schema = await module.buildSchema({ config, orm, logger });
+  const built = await module.buildSchema({ config, orm, logger, keyring: options.keyring });
+  const unruled = fieldsWithoutRule(built, module.permissions);
+  if (unruled.length > 0)
+    logger.warn({ fields: unruled }, "fields without a permission rule are denied to everyone");
+  const schema = options.unprotected ? built : applyPermissions(built, module.permissions);
+  const authenticate: Authenticate = options.unprotected
+    ? async () => null
+    : createGatewayContextVerifier(gatewaySigningSecret(config), module.name);
 
   const errorCounter: ApolloServerPlugin<RequestContext> = {
     async requestDidStart() {
@@ -88,6 +117,8 @@ export async function startSubgraph(
     introspection: !config.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // The process owns shutdown order (gateway, subgraphs, pools, database); Apollo re-raising the signal would cut it short.
+    stopOnTerminationSignals: false,
     formatError: (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error, logger),
     plugins: [errorCounter, ApolloServerPluginInlineTraceDisabled()],
   });
@@ -101,6 +132,12 @@ export async function startSubgraph(
     readiness: {
       database: async () => {
         await connection.execute("select 1");
+      },
+      keyring: async () => {
+        // The key-encryption key must answer: without it no personal field can be sealed or opened.
+        await options.keyring.keyInfo(KEK_KEY_NAME).catch((error: { reason?: string }) => {
+          if (error.reason !== "KEY_NOT_FOUND") throw new Error(error.reason ?? "keyring unavailable");
+        });
       },
       migrations: async () => {
         const pending = await pendingMigrations((sql) => connection.execute(sql), module.migrationSets);
@@ -123,8 +160,10 @@ export async function startSubgraph(
       }
       let viewer: Viewer | null;
       try {
-        viewer = await options.authenticate(req, raw);
-      } catch {
+        viewer = await authenticate(req, raw);
+      } catch (error) {
+        const reason = error instanceof GatewayContextError ? error.reason : "error";
+        logger.warn({ requestId, reason }, "request refused: no valid gateway context");
         return json(res, 401, {
           errors: [
             {

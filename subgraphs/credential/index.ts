@@ -7,9 +7,11 @@ import {
 } from "./credential.resolver.js";
 import { CredentialEntity } from "./entities/credential.entity.js";
 import { CredentialSchemaEntity } from "./entities/credential-schema.entity.js";
+import { credentialPermissions } from "./permissions.js";
 
 export const credentialSubgraph: SubgraphModule = {
   name: "credential",
+  permissions: credentialPermissions,
   entities: [CredentialSchemaEntity, CredentialEntity],
   migrationSets: ["audit", "keyring", "credential"],
   buildSchema: () =>

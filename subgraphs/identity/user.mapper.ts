@@ -9,5 +9,12 @@ export function toUser(entity: UserEntity): User {
   user.verifiedAt = entity.verifiedAt;
   user.createdAt = entity.createdAt;
   user.updatedAt = entity.updatedAt;
+  user.sealed = {
+    firstName: entity.firstNameCt ?? null,
+    lastName: entity.lastNameCt ?? null,
+    email: entity.emailCt ?? null,
+    phoneNumber: entity.phoneNumberCt ?? null,
+    dateOfBirth: entity.dateOfBirthCt ?? null,
+  };
   return user;
 }

@@ -6,7 +6,7 @@ import {
   encodeCursor,
   PAGE_SIZE_MAX,
 } from "../../shared/graphql/connection.js";
-import { UserEntity } from "./entities/user.entity.js";
+import { UserEntity, UserStatus } from "./entities/user.entity.js";
 import { userLoader } from "./user.loaders.js";
 
 /** Reads of users. Stateless: the request context comes first, as every service method here takes it. */
@@ -19,6 +19,16 @@ export class UserService {
     return ctx.em.findOne(UserEntity, { externalRef });
   }
 
+  /** The active user with this blind index (the most recently verified, should two share an address). */
+  async byEmailIndex(ctx: RequestContext, emailIndex: string): Promise<UserEntity | null> {
+    const [user] = await ctx.em.find(
+      UserEntity,
+      { emailIndex, status: UserStatus.ACTIVE },
+      { orderBy: { verifiedAt: "desc", id: "desc" }, limit: 1 },
+    );
+    return user ?? null;
+  }
+
   /** Keyset pagination over (createdAt, id): stable under concurrent inserts, no OFFSET scans. */
   async page(ctx: RequestContext, first: number, after?: string | null): Promise<Connection<UserEntity>> {
     if (!Number.isInteger(first) || first < 0 || first > PAGE_SIZE_MAX) {
@@ -27,7 +37,7 @@ export class UserService {
     const where: Record<string, unknown> = {};
     if (after) {
       const key = decodeCursor(after);
-      if (!key || key.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") {
+      if (key?.length !== 2 || typeof key[0] !== "string" || typeof key[1] !== "string") {
         throw new BadUserInputError("after is not a valid cursor");
       }
       const createdAt = new Date(key[0]);

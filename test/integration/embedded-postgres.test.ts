@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createDevToken } from "../../scripts/commands/token.js";
 import { startStack } from "../../scripts/stack.js";
 import { loadConfig } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
@@ -47,7 +48,10 @@ describe("embedded PostgreSQL (DATABASE_URL unset)", () => {
       expect(restartMs).toBeLessThan(10_000);
       const response = await fetch(second.gatewayUrl!, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${await createDevToken(config, { roles: ["admin"] })}`,
+        },
         body: JSON.stringify({ query: `{ userByExternalRef(externalRef: "embedded-1") { id } }` }),
       });
       const body = (await response.json()) as { data: { userByExternalRef: { id: string } | null } };

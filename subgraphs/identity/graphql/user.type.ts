@@ -1,7 +1,7 @@
 import { DateResolver, DateTimeResolver } from "graphql-scalars";
 import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { connectionTypes } from "../../../shared/graphql/connection.js";
-import { UserStatus } from "../entities/user.entity.js";
+import { type PersonalColumn, UserStatus } from "../entities/user.entity.js";
 
 registerEnumType(UserStatus, { name: "UserStatus", description: "ACTIVE, or ERASED once crypto-shredded" });
 
@@ -10,6 +10,9 @@ registerEnumType(UserStatus, { name: "UserStatus", description: "ACTIVE, or ERAS
 export class User {
   @Field(() => ID)
   id!: string;
+
+  /** The sealed personal values, opened only by the personal-field resolvers (never a GraphQL field). */
+  sealed!: Record<PersonalColumn, Buffer | null>;
 
   @Field(() => String, { description: "The backend's own id; unique; makes ingestion idempotent" })
   externalRef!: string;

@@ -1,0 +1,536 @@
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { v7 as uuidv7 } from "uuid";
+import { sql } from "../../../db/sql.js";
+import type { RequestContext } from "../../../shared/context.js";
+import { BadUserInputError, ConflictError } from "../../../shared/errors.js";
+import { type AuditEventInput, appendAuditEvents, canonicalJson } from "../../../shared/events/audit-log.js";
+import { IngestStatus } from "../../../shared/graphql/ingest.types.js";
+import { type FieldError, FieldErrorCodes } from "../../../shared/validation/field-error.js";
+import { IngestBatchState } from "../entities/ingest-batch.entity.js";
+import { UserStatus } from "../entities/user.entity.js";
+import type { PersonalDataProtector } from "../personal-data.js";
+import {
+  type CleanVerifiedUser,
+  type CountryCode,
+  cleanVerifiedUser,
+  normaliseEmailForIndex,
+} from "../validation/index.js";
+
+/** What a batch remembers of each record: ids and codes, never values (it is replayed and kept). */
+export interface StoredResult {
+  index: number;
+  externalRef: string | null;
+  status: IngestStatus;
+  userId: string | null;
+  errors: FieldError[];
+}
+
+export interface IngestReport {
+  batchId: string;
+  received: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  replayed: boolean;
+  results: StoredResult[];
+}
+
+export interface UserIngestionOptions {
+  maxBatch: number;
+  chunkSize: number;
+  defaultRegion: CountryCode;
+  maxAgeYears: number;
+  /** How long a batch's holder may go silent before a retry takes it over (a crashed holder never returns). */
+  leaseMs?: number;
+  /** How long a retry waits for a concurrent holder of the same key to finish before answering CONFLICT. */
+  waitForHolderMs?: number;
+  /** Test seam: runs after each chunk commits (a throw here is a crash between chunks). */
+  afterChunk?: (chunkIndex: number) => void | Promise<void>;
+}
+
+interface BatchRow {
+  id: string;
+  state: IngestBatchState;
+  request_hash: string;
+  chunks_done: number;
+  results: StoredResult[];
+}
+
+interface ExistingUser {
+  id: string;
+  external_ref: string;
+  status: UserStatus;
+  record_hash: string | null;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,256}$/;
+
+/** A record after cleaning: either clean, or already rejected with its result. */
+interface CleanedRecord {
+  index: number;
+  clean?: CleanVerifiedUser;
+  result?: StoredResult;
+}
+
+/**
+ * `ingestVerifiedUsers`: validate and clean every record, then write in chunks, each chunk one transaction with
+ * its audit events and the batch's progress, so a crash leaves whole chunks and a retry with the same key
+ * resumes after the last one. Personal values are sealed before they reach SQL.
+ */
+export class UserIngestionService {
+  private readonly leaseMs: number;
+  private readonly waitForHolderMs: number;
+
+  constructor(
+    private readonly protector: PersonalDataProtector,
+    private readonly options: UserIngestionOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.waitForHolderMs = options.waitForHolderMs ?? 5_000;
+  }
+
+  async ingest(
+    ctx: RequestContext,
+    batch: readonly unknown[],
+    idempotencyKey?: string | null,
+  ): Promise<IngestReport> {
+    if (batch.length > this.options.maxBatch) {
+      throw new BadUserInputError(
+        `batch has ${batch.length} records; the limit is ${this.options.maxBatch}`,
+        "BATCH_TOO_LARGE",
+      );
+    }
+    if (idempotencyKey != null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadUserInputError(
+        "idempotencyKey must be 1 to 256 printable ASCII characters",
+        "INVALID_IDEMPOTENCY_KEY",
+      );
+    }
+    const requestHash = createHash("sha256").update(canonicalJson(batch)).digest("hex");
+    const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null);
+    if (claimed.replay) return claimed.replay;
+
+    const batchRow = claimed.row;
+    try {
+      const cleaned = this.cleanAll(batch);
+      const chunkSize = this.options.chunkSize;
+      const chunks = Math.ceil(batch.length / chunkSize);
+      const results: StoredResult[] = [...batchRow.results];
+      for (let c = batchRow.chunks_done; c < chunks; c++) {
+        const from = c * chunkSize;
+        const chunkResults = await this.writeChunkWithRetry(
+          ctx,
+          batchRow.id,
+          c,
+          cleaned.slice(from, from + chunkSize),
+        );
+        results.push(...chunkResults);
+        await this.options.afterChunk?.(c);
+      }
+      const report = summarise(batchRow.id, results, false);
+      await this.completeBatch(ctx, batchRow.id, report);
+      return report;
+    } catch (error) {
+      // Give the batch back at once, so the client's retry resumes instead of waiting out the lease.
+      await ctx.em
+        .getConnection()
+        .execute(
+          "update identity.ingest_batches set lease_until = null where id = ? and state = 'IN_PROGRESS'",
+          [batchRow.id],
+        )
+        .catch(() => {});
+      throw error;
+    }
+  }
+
+  /** A replayable completed report, or the batch row this request now holds the lease on. */
+  private async claimBatch(
+    ctx: RequestContext,
+    requestHash: string,
+    received: number,
+    key: string | null,
+  ): Promise<{ replay?: IngestReport; row: BatchRow }> {
+    const conn = ctx.em.getConnection();
+    const id = uuidv7();
+    const inserted = await conn.execute<BatchRow[]>(
+      `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, created_at)
+       values (?, ?, ?, ?, 'IN_PROGRESS', ?, 0, '[]'::jsonb, now() + (? || ' milliseconds')::interval, now())
+       on conflict (actor, idempotency_key) do nothing
+       returning id, state, request_hash, chunks_done, results`,
+      [id, ctx.actor, key, requestHash, received, String(this.leaseMs)],
+    );
+    if (inserted[0]) return { row: inserted[0] };
+
+    const deadline = Date.now() + this.waitForHolderMs;
+    for (;;) {
+      const [existing] = await conn.execute<BatchRow[]>(
+        "select id, state, request_hash, chunks_done, results from identity.ingest_batches where actor = ? and idempotency_key = ?",
+        [ctx.actor, key],
+      );
+      if (!existing) throw new ConflictError("the idempotency key's batch vanished; retry", "BATCH_VANISHED");
+      if (existing.request_hash !== requestHash) {
+        throw new ConflictError(
+          "idempotencyKey was already used for a different batch",
+          "IDEMPOTENCY_KEY_REUSED",
+        );
+      }
+      if (existing.state === IngestBatchState.COMPLETED) {
+        return { replay: summarise(existing.id, existing.results, true), row: existing };
+      }
+      // In progress: take it over only if its holder's lease ran out (the holder crashed or gave it back).
+      const [taken] = await conn.execute<BatchRow[]>(
+        `update identity.ingest_batches set lease_until = now() + (? || ' milliseconds')::interval
+          where id = ? and state = 'IN_PROGRESS' and (lease_until is null or lease_until < now())
+          returning id, state, request_hash, chunks_done, results`,
+        [String(this.leaseMs), existing.id],
+      );
+      if (taken) {
+        ctx.logger.info({ batchId: taken.id, chunksDone: taken.chunks_done }, "resuming ingest batch");
+        return { row: taken };
+      }
+      if (Date.now() >= deadline) {
+        throw new ConflictError(
+          "a batch with this idempotencyKey is still in progress; retry later",
+          "BATCH_IN_PROGRESS",
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  private cleanAll(batch: readonly unknown[]): CleanedRecord[] {
+    const today = new Date();
+    const seen = new Set<string>();
+    return batch.map((input, index) => {
+      const cleaned = cleanVerifiedUser(input, {
+        today,
+        defaultRegion: this.options.defaultRegion,
+        maxAgeYears: this.options.maxAgeYears,
+      });
+      const rawRef = (input as { externalRef?: unknown } | null)?.externalRef;
+      if (!cleaned.ok) {
+        return {
+          index,
+          result: rejected(
+            index,
+            typeof rawRef === "string" ? rawRef.trim().slice(0, 128) : null,
+            cleaned.errors,
+          ),
+        };
+      }
+      const ref = cleaned.value.externalRef;
+      if (seen.has(ref)) {
+        return {
+          index,
+          result: rejected(index, ref, [
+            { field: "externalRef", code: "DUPLICATE_IN_BATCH", message: FieldErrorCodes.DUPLICATE_IN_BATCH },
+          ]),
+        };
+      }
+      seen.add(ref);
+      return { index, clean: cleaned.value };
+    });
+  }
+
+  private async writeChunkWithRetry(
+    ctx: RequestContext,
+    batchId: string,
+    chunkIndex: number,
+    records: CleanedRecord[],
+  ): Promise<StoredResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeChunk(ctx, batchId, chunkIndex, records);
+      } catch (error) {
+        if (!(error instanceof ConcurrentInsertError) || attempt >= 3) throw error;
+        ctx.logger.warn(
+          { batchId, chunkIndex, attempt },
+          "concurrent insert of the same externalRef; redoing the chunk",
+        );
+      }
+    }
+  }
+
+  /** One chunk, one transaction: rows, audit events and the batch's progress commit together or not at all. */
+  private async writeChunk(
+    ctx: RequestContext,
+    batchId: string,
+    chunkIndex: number,
+    records: CleanedRecord[],
+  ): Promise<StoredResult[]> {
+    const valid = records.filter(
+      (r): r is { index: number; clean: CleanVerifiedUser } => r.clean !== undefined,
+    );
+    // Sealing and hashing need no lock: do them before the transaction keeps rows locked.
+    const recordHashes = await this.protector.recordHashes(valid.map((r) => recordCanonical(r.clean)));
+
+    return ctx.em.transactional(async (em) => {
+      const existing = await sql<ExistingUser>(
+        em,
+        `select id, external_ref, status, record_hash from identity.users
+          where external_ref in (select jsonb_array_elements_text(?::jsonb)) for update`,
+        [JSON.stringify(valid.map((r) => r.clean.externalRef))],
+      );
+      const byRef = new Map(existing.map((u) => [u.external_ref, u]));
+      const results = new Map<number, StoredResult>();
+      for (const r of records) if (r.result) results.set(r.index, r.result);
+
+      const writes: Array<{
+        index: number;
+        clean: CleanVerifiedUser;
+        userId: string;
+        isNew: boolean;
+        hash: string;
+      }> = [];
+      valid.forEach((r, i) => {
+        const hash = recordHashes[i]!;
+        const current = byRef.get(r.clean.externalRef);
+        if (current?.status === UserStatus.ERASED) {
+          results.set(
+            r.index,
+            rejected(r.index, r.clean.externalRef, [
+              { field: "externalRef", code: "USER_ERASED", message: FieldErrorCodes.USER_ERASED },
+            ]),
+          );
+        } else if (current && current.record_hash === hash) {
+          results.set(r.index, {
+            index: r.index,
+            externalRef: r.clean.externalRef,
+            status: IngestStatus.UNCHANGED,
+            userId: current.id,
+            errors: [],
+          });
+        } else {
+          writes.push({
+            index: r.index,
+            clean: r.clean,
+            userId: current?.id ?? uuidv7(),
+            isNew: !current,
+            hash,
+          });
+        }
+      });
+
+      if (writes.length > 0) {
+        const sealed = await this.protector.seal(
+          em,
+          writes.map((w) => ({
+            userId: w.userId,
+            isNew: w.isNew,
+            values: {
+              firstName: w.clean.firstName,
+              lastName: w.clean.lastName,
+              email: w.clean.email,
+              phoneNumber: w.clean.phoneNumber ?? null,
+              dateOfBirth: w.clean.dateOfBirth,
+            },
+          })),
+        );
+        const emailIndexes = await this.protector.emailIndexes(
+          writes.map((w) => normaliseEmailForIndex(w.clean.email)),
+        );
+        const phoneIndexes = await this.protector.phoneIndexes(
+          writes.map((w) => w.clean.phoneNumber ?? null),
+        );
+        const now = new Date();
+        const rows = writes.map((w, i) => ({
+          id: w.userId,
+          externalRef: w.clean.externalRef,
+          firstName: sealed[i]!.firstName,
+          lastName: sealed[i]!.lastName,
+          email: sealed[i]!.email,
+          phoneNumber: sealed[i]!.phoneNumber,
+          dateOfBirth: sealed[i]!.dateOfBirth,
+          emailIndex: emailIndexes[i]!,
+          phoneIndex: phoneIndexes[i] ?? null,
+          recordHash: w.hash,
+          verifiedAt: w.clean.verifiedAt ?? now,
+        }));
+        await writeUsers(
+          em,
+          rows.filter((_, i) => writes[i]!.isNew),
+          rows.filter((_, i) => !writes[i]!.isNew),
+          now,
+        );
+        for (const w of writes) {
+          results.set(w.index, {
+            index: w.index,
+            externalRef: w.clean.externalRef,
+            status: w.isNew ? IngestStatus.CREATED : IngestStatus.UPDATED,
+            userId: w.userId,
+            errors: [],
+          });
+        }
+      }
+
+      const ordered = records.map((r) => results.get(r.index)!);
+      const events: AuditEventInput[] = [];
+      for (const r of ordered) {
+        if (r.status === IngestStatus.CREATED || r.status === IngestStatus.UPDATED) {
+          events.push({
+            type: r.status === IngestStatus.CREATED ? "UserIngested" : "UserUpdated",
+            subjectType: "User",
+            subjectId: r.userId!,
+            data: { batchId, index: r.index },
+          });
+        } else if (r.status === IngestStatus.REJECTED) {
+          events.push({
+            type: "UserRejected",
+            subjectType: "IngestBatch",
+            subjectId: batchId,
+            data: { index: r.index, codes: r.errors.map((e) => `${e.field}:${e.code}`) },
+          });
+        }
+      }
+      await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, events);
+      await sql(
+        em,
+        `update identity.ingest_batches
+            set chunks_done = ?, results = results || ?::jsonb, lease_until = now() + (? || ' milliseconds')::interval
+          where id = ?`,
+        [chunkIndex + 1, JSON.stringify(ordered), String(this.leaseMs), batchId],
+      );
+      return ordered;
+    });
+  }
+
+  private async completeBatch(ctx: RequestContext, batchId: string, report: IngestReport): Promise<void> {
+    await ctx.em.transactional(async (em) => {
+      await em
+        .getConnection()
+        .execute(
+          "update identity.ingest_batches set state = 'COMPLETED', completed_at = now(), lease_until = null where id = ?",
+          [batchId],
+          "run",
+          em.getTransactionContext(),
+        );
+      await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, [
+        {
+          type: "UserBatchIngested",
+          subjectType: "IngestBatch",
+          subjectId: batchId,
+          data: {
+            received: report.received,
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            rejected: report.rejected,
+          },
+        },
+      ]);
+    });
+  }
+}
+
+function rejected(index: number, externalRef: string | null, errors: FieldError[]): StoredResult {
+  return { index, externalRef, status: IngestStatus.REJECTED, userId: null, errors };
+}
+
+/** The cleaned record as one canonical string: its keyed hash decides UNCHANGED vs UPDATED. */
+function recordCanonical(u: CleanVerifiedUser): string {
+  return canonicalJson({
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    phoneNumber: u.phoneNumber ?? null,
+    dateOfBirth: u.dateOfBirth,
+  });
+}
+
+export function summarise(batchId: string, results: StoredResult[], replayed: boolean): IngestReport {
+  const count = (s: IngestStatus) => results.filter((r) => r.status === s).length;
+  return {
+    batchId,
+    received: results.length,
+    created: count(IngestStatus.CREATED),
+    updated: count(IngestStatus.UPDATED),
+    unchanged: count(IngestStatus.UNCHANGED),
+    rejected: count(IngestStatus.REJECTED),
+    replayed,
+    results,
+  };
+}
+
+interface UserRow {
+  id: string;
+  externalRef: string;
+  firstName: Buffer | null;
+  lastName: Buffer | null;
+  email: Buffer | null;
+  phoneNumber: Buffer | null;
+  dateOfBirth: Buffer | null;
+  emailIndex: string;
+  phoneIndex: string | null;
+  recordHash: string;
+  verifiedAt: Date;
+}
+
+/**
+ * The chunk's rows as one JSON document (MikroORM inlines parameters and would expand an array into a list);
+ * sealed values travel base64-encoded and are decoded to bytea by PostgreSQL.
+ */
+const ROWS = `jsonb_to_recordset(?::jsonb) as t(id uuid, external_ref text, fn text, ln text, em text, ph text, dob text,
+  ei text, pi text, rh text, va timestamptz)`;
+
+function rowsJson(rows: UserRow[]): string {
+  const b64 = (b: Buffer | null) => (b ? b.toString("base64") : null);
+  return JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      external_ref: r.externalRef,
+      fn: b64(r.firstName),
+      ln: b64(r.lastName),
+      em: b64(r.email),
+      ph: b64(r.phoneNumber),
+      dob: b64(r.dateOfBirth),
+      ei: r.emailIndex,
+      pi: r.phoneIndex,
+      rh: r.recordHash,
+      va: r.verifiedAt.toISOString(),
+    })),
+  );
+}
+
+/** A concurrent batch created one of this chunk's new users first: the chunk is redone from the start. */
+class ConcurrentInsertError extends Error {}
+
+/**
+ * One statement per kind for the whole chunk. Existing users were locked FOR UPDATE
+ * in this transaction; a new one that a concurrent batch inserted meanwhile is not overwritten (its data key
+ * and ids differ from what we sealed with): the chunk rolls back and is retried.
+ */
+async function writeUsers(
+  em: EntityManager,
+  inserts: UserRow[],
+  updates: UserRow[],
+  now: Date,
+): Promise<void> {
+  if (inserts.length > 0) {
+    const inserted = await sql<{ id: string }>(
+      em,
+      `insert into identity.users (id, external_ref, status, first_name_ct, last_name_ct, email_ct, phone_number_ct,
+                                   date_of_birth_ct, email_index, phone_index, record_hash, verified_at, created_at, updated_at)
+       select id, external_ref, 'ACTIVE', decode(fn, 'base64'), decode(ln, 'base64'), decode(em, 'base64'),
+              decode(ph, 'base64'), decode(dob, 'base64'), ei, pi, rh, va, ?, ? from ${ROWS}
+       on conflict (external_ref) do nothing
+       returning id`,
+      [now, now, rowsJson(inserts)],
+    );
+    if (inserted.length !== inserts.length) throw new ConcurrentInsertError();
+  }
+  if (updates.length > 0) {
+    await sql(
+      em,
+      `update identity.users u set first_name_ct = decode(t.fn, 'base64'), last_name_ct = decode(t.ln, 'base64'),
+              email_ct = decode(t.em, 'base64'), phone_number_ct = decode(t.ph, 'base64'),
+              date_of_birth_ct = decode(t.dob, 'base64'), email_index = t.ei, phone_index = t.pi, record_hash = t.rh,
+              verified_at = t.va, updated_at = ?
+         from ${ROWS}
+        where u.id = t.id and u.status = 'ACTIVE'`,
+      [now, rowsJson(updates)],
+    );
+  }
+}

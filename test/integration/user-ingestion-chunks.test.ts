@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOrm, type Orm } from "../../db/orm.js";
+import { type Config, loadConfig } from "../../shared/config.js";
+import { RequestContext } from "../../shared/context.js";
+import { AuditEventEntity } from "../../shared/events/audit-event.entity.js";
+import { verifyAuditChain } from "../../shared/events/audit-log.js";
+import { createKeyring } from "../../shared/keyring/create-keyring.js";
+import type { Keyring } from "../../shared/keyring/keyring.js";
+import { createLogger } from "../../shared/logger.js";
+import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
+import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
+import { createIdentityRuntime } from "../../subgraphs/identity/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+
+const logger = createLogger({ level: "silent" });
+let db: TestDatabase;
+let orm: Orm;
+let keyring: Keyring;
+let config: Config;
+let client: pg.Client;
+
+function record(n: number) {
+  return {
+    externalRef: `chunk-${n}`,
+    firstName: "Ada",
+    lastName: "Lovelace",
+    email: `ada${n}@example.org`,
+    dateOfBirth: "1990-12-10",
+  };
+}
+
+const context = () =>
+  new RequestContext(
+    `req-${randomBytes(4).toString("hex")}`,
+    { subject: "backend-a", roles: ["ingestor"] },
+    orm.em.fork(),
+    logger,
+  );
+const count = async (sql: string, params: unknown[] = []) =>
+  Number((await client.query(sql, params)).rows[0].n);
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: db.url,
+    TRUSTID_MASTER_KEY: randomBytes(32).toString("base64"),
+    TRUSTID_DATA_DIR: mkdtempSync(join(tmpdir(), "trustid-chunks-")),
+  });
+  orm = await createOrm({
+    url: db.url,
+    entities: [UserEntity, IngestBatchEntity, AuditEventEntity],
+    poolMax: 4,
+    logger,
+    applicationName: "test",
+  });
+  keyring = await createKeyring(config, { databaseUrl: db.url, logger });
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client?.end();
+  await keyring?.close();
+  await orm?.close();
+  await db?.drop();
+});
+
+describe("ingestion in chunks", () => {
+  it("a crash between chunks leaves whole chunks only, and a retry with the same key completes the batch", async () => {
+    let crash = true;
+    const runtime = createIdentityRuntime(
+      { config, orm, keyring },
+      {
+        chunkSize: 10,
+        afterChunk: (chunk) => {
+          if (crash && chunk === 1) throw new Error("simulated crash after chunk 1");
+        },
+      },
+    );
+    const batch = Array.from({ length: 35 }, (_, i) => record(i));
+    await expect(runtime.ingestion.ingest(context(), batch, "crash-key")).rejects.toThrow("simulated crash");
+    expect(await count("select count(*) as n from identity.users")).toBe(20);
+    const [row] = (await client.query("select state, chunks_done, lease_until from identity.ingest_batches"))
+      .rows;
+    expect(row).toMatchObject({ state: "IN_PROGRESS", chunks_done: 2, lease_until: null });
+
+    crash = false;
+    const report = await runtime.ingestion.ingest(context(), batch, "crash-key");
+    expect(report).toMatchObject({ received: 35, created: 35, rejected: 0, replayed: false });
+    expect(report.results.map((r) => r.index)).toEqual(Array.from({ length: 35 }, (_, i) => i));
+    expect(await count("select count(*) as n from identity.users")).toBe(35);
+    expect(await count("select count(*) as n from audit.events where type = 'UserIngested'")).toBe(35);
+    expect(await count("select count(*) as n from audit.events where type = 'UserBatchIngested'")).toBe(1);
+
+    const replay = await runtime.ingestion.ingest(context(), batch, "crash-key");
+    expect(replay).toEqual({ ...report, replayed: true });
+  });
+
+  it("a live holder's batch is not taken over: a retry waits, then gets CONFLICT; after the lease lapses it resumes", async () => {
+    const runtime = createIdentityRuntime({ config, orm, keyring }, { chunkSize: 5, waitForHolderMs: 200 });
+    const batch = Array.from({ length: 12 }, (_, i) => record(100 + i));
+    // A holder that crashed hard: its lease still runs, nothing of its batch was written yet.
+    await client.query(
+      `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, created_at)
+       values (gen_random_uuid(), 'backend-a', 'held-key', $1, 'IN_PROGRESS', 12, 0, '[]', now() + interval '1 hour', now())`,
+      [await requestHashOf(batch)],
+    );
+    await expect(runtime.ingestion.ingest(context(), batch, "held-key")).rejects.toMatchObject({
+      code: "CONFLICT",
+      reason: "BATCH_IN_PROGRESS",
+    });
+    await client.query(
+      "update identity.ingest_batches set lease_until = now() - interval '1 second' where idempotency_key = 'held-key'",
+    );
+    const report = await runtime.ingestion.ingest(context(), batch, "held-key");
+    expect(report.created).toBe(12);
+  });
+
+  it("keys are scoped per caller: another backend's identical key is its own batch", async () => {
+    const runtime = createIdentityRuntime({ config, orm, keyring });
+    const other = new RequestContext(
+      "req-b",
+      { subject: "backend-b", roles: ["ingestor"] },
+      orm.em.fork(),
+      logger,
+    );
+    const report = await runtime.ingestion.ingest(other, [record(200)], "crash-key");
+    expect(report).toMatchObject({ created: 1, replayed: false });
+  });
+
+  it("leaves an audit chain that verifies", async () => {
+    const report = await verifyAuditChain(
+      async (sql, params) => (await client.query(toPg(sql), params)).rows,
+    );
+    expect(report.ok).toBe(true);
+    expect(report.checked).toBeGreaterThan(40);
+    await expect(client.query("update audit.events set subject_id = 'x'")).rejects.toThrow(/append-only/);
+    await expect(client.query("delete from audit.events")).rejects.toThrow(/append-only/);
+    // Someone with the power to switch the trigger off edits a line: the chain still gives it away.
+    await client.query("alter table audit.events disable trigger events_append_only");
+    await client.query(
+      "update audit.events set subject_id = 'tampered' where seq = (select min(seq) + 3 from audit.events)",
+    );
+    await client.query("alter table audit.events enable trigger events_append_only");
+    const broken = await verifyAuditChain(
+      async (sql, params) => (await client.query(toPg(sql), params)).rows,
+    );
+    expect(broken.ok).toBe(false);
+  });
+});
+
+/** The service's request hash: sha256 of the canonical batch (same function, not a copy of its output). */
+async function requestHashOf(batch: unknown[]): Promise<string> {
+  const { createHash } = await import("node:crypto");
+  const { canonicalJson } = await import("../../shared/events/audit-log.js");
+  return createHash("sha256").update(canonicalJson(batch)).digest("hex");
+}
+
+function toPg(sql: string): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
