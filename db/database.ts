@@ -63,6 +63,15 @@ export async function dropDatabase(url: string): Promise<void> {
   const admin = new pg.Client({ connectionString: withDatabase(url, "postgres") });
   await admin.connect();
   try {
+    // Give clients that are closing a moment to go: terminating a connection in the middle of its own goodbye
+    // surfaces in its owner as an error event that nothing listens to any more.
+    for (let i = 0; i < 30; i++) {
+      const { rows } = await admin.query("select count(*)::int as n from pg_stat_activity where datname = $1", [
+        databaseName(url),
+      ]);
+      if (rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await admin.query(`drop database if exists ${pg.escapeIdentifier(databaseName(url))} with (force)`);
   } finally {
     await admin.end();
