@@ -8,11 +8,17 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 install: node_modules/.package-lock.json
 
-build: install
+# Rebuilt only when a source changed, so a restart does not pay for a compile.
+SOURCES := $(shell find gateway subgraphs shared db scripts -name '*.ts' 2>/dev/null) tsconfig.json
+
+dist/.built: $(SOURCES) node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
+	@touch $@
+
+build: dist/.built
 
 start: build
-	npm run --silent trustid -- start
+	node dist/scripts/cli.js start
 
 test: build
 	npx vitest run
@@ -25,7 +31,7 @@ format: install
 	npx biome check --write .
 
 bench: build
-	npm run --silent trustid -- bench
+	node dist/scripts/cli.js bench
 
 clean:
 	rm -rf dist
