@@ -66,9 +66,10 @@ export async function dropDatabase(url: string): Promise<void> {
     // Give clients that are closing a moment to go: terminating a connection in the middle of its own goodbye
     // surfaces in its owner as an error event that nothing listens to any more.
     for (let i = 0; i < 30; i++) {
-      const { rows } = await admin.query("select count(*)::int as n from pg_stat_activity where datname = $1", [
-        databaseName(url),
-      ]);
+      const { rows } = await admin.query(
+        "select count(*)::int as n from pg_stat_activity where datname = $1",
+        [databaseName(url)],
+      );
       if (rows[0].n === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }

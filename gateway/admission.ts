@@ -37,7 +37,10 @@ export function createAdmission(options: AdmissionOptions) {
       try {
         // The runtime's Node adapter uses a body that is already read (as body-parsing frameworks leave it)
         // instead of the consumed stream.
-        (req as IncomingMessage & { body?: unknown }).body = parsedBody(req, await readBody(req, options.maxBodyBytes));
+        (req as IncomingMessage & { body?: unknown }).body = parsedBody(
+          req,
+          await readBody(req, options.maxBodyBytes),
+        );
       } catch (error) {
         if (!(error instanceof PayloadTooLargeError)) throw error;
         refuse(res, 413, "BAD_USER_INPUT", error.message, "BODY_TOO_LARGE", { connection: "close" });

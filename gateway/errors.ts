@@ -1,26 +1,10 @@
 import type { GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { type ExecutionResult, GraphQLError, type GraphQLErrorExtensions } from "graphql";
-import type { ErrorCode } from "../shared/errors.js";
+import { ERROR_CODES, type ErrorCode, REQUEST_ERROR_CODES } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 
-const API_CODES = new Set<string>([
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "CONFLICT",
-  "RATE_LIMITED",
-  "QUERY_TOO_COMPLEX",
-  "SERVICE_UNAVAILABLE",
-  "INTERNAL",
-]);
-/** Yoga's and graphql-js's request errors: the client sent something that is not a valid request. */
-const AS_BAD_INPUT = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "PERSISTED_QUERY_NOT_FOUND",
-]);
+const API_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+const AS_BAD_INPUT = REQUEST_ERROR_CODES;
 /** The gateway could not get an answer from a subgraph (its messages name hosts and ports). */
 const AS_UNAVAILABLE = new Set([
   "SUBREQUEST_HTTP_ERROR",

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { applyMigrations } from "../db/migrate.js";
 import type { Config } from "../shared/config.js";
 import type { Viewer } from "../shared/context.js";
 import { ServiceUnavailableError } from "../shared/errors.js";
@@ -45,8 +46,9 @@ export async function createRateLimiter(options: {
       options: "-c synchronous_commit=off",
     });
     try {
-      await createSchema(pool);
-      limiter = await postgresLimiter(pool, limits);
+      // The table is a migration like every other (`gateway` set), applied here under the cluster-wide lock.
+      await applyMigrations(options.databaseUrl, ["gateway"], logger);
+      limiter = postgresLimiter(pool, limits);
     } catch (error) {
       await pool.end();
       throw error;
@@ -91,33 +93,15 @@ function keyOf(viewer: Viewer | null, clientAddress: string | undefined): string
   return createHash("sha256").update(who).digest("base64url");
 }
 
-async function createSchema(pool: pg.Pool): Promise<void> {
-  try {
-    await pool.query(`create schema if not exists ${SCHEMA}`);
-  } catch (error) {
-    // Two gateways starting together: PostgreSQL's "if not exists" is not race-free (unique violation on the
-    // catalogue, or "already exists").
-    const code = (error as { code?: string }).code;
-    if (code !== "23505" && code !== "42P06") throw error;
-  }
-}
-
-function postgresLimiter(
-  pool: pg.Pool,
-  limits: { points: number; duration: number },
-): Promise<RateLimiterPostgres> {
-  return new Promise((resolve, reject) => {
-    // The library creates its table (if not exists) and calls back once it is usable.
-    const limiter: RateLimiterPostgres = new RateLimiterPostgres(
-      {
-        storeClient: pool,
-        storeType: "pool",
-        schemaName: SCHEMA,
-        tableName: TABLE,
-        keyPrefix: "rl",
-        ...limits,
-      },
-      (error?: Error) => (error ? reject(error) : resolve(limiter)),
-    );
+function postgresLimiter(pool: pg.Pool, limits: { points: number; duration: number }): RateLimiterPostgres {
+  // The table comes from the migration (tableCreated): the library creates nothing and is usable at once.
+  return new RateLimiterPostgres({
+    storeClient: pool,
+    storeType: "pool",
+    schemaName: SCHEMA,
+    tableName: TABLE,
+    tableCreated: true,
+    keyPrefix: "rl",
+    ...limits,
   });
 }

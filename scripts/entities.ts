@@ -17,4 +17,5 @@ export const ENTITIES_BY_SET: Record<MigrationSetName, EntityClass<unknown>[]> =
   credential: [CredentialSchemaEntity, CredentialEntity],
   ledger: [LedgerTransactionEntity],
   analytics: [RollupEntity],
+  gateway: [],
 };

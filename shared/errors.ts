@@ -1,16 +1,26 @@
 import { GraphQLError } from "graphql";
 
 /** The error codes of API.md: clients depend on them, so they never change meaning. */
-export type ErrorCode =
-  | "UNAUTHENTICATED"
-  | "FORBIDDEN"
-  | "BAD_USER_INPUT"
-  | "NOT_FOUND"
-  | "CONFLICT"
-  | "RATE_LIMITED"
-  | "QUERY_TOO_COMPLEX"
-  | "SERVICE_UNAVAILABLE"
-  | "INTERNAL";
+export const ERROR_CODES = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "QUERY_TOO_COMPLEX",
+  "SERVICE_UNAVAILABLE",
+  "INTERNAL",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** graphql-js's, Apollo's and Yoga's codes for a request that is not valid GraphQL: BAD_USER_INPUT to clients. */
+export const REQUEST_ERROR_CODES: ReadonlySet<string> = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+]);
 
 /**
  * A domain error: its message is written for the client and must never carry personal data, SQL or stacks.

@@ -1,23 +1,10 @@
 import type { GraphQLFormattedError } from "graphql";
-import { TrustIdError } from "../errors.js";
+import { ERROR_CODES, REQUEST_ERROR_CODES, TrustIdError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
-const PASSTHROUGH = new Set([
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "CONFLICT",
-  "RATE_LIMITED",
-  "QUERY_TOO_COMPLEX",
-  "SERVICE_UNAVAILABLE",
-]);
-const AS_BAD_INPUT = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "PERSISTED_QUERY_NOT_FOUND",
-]);
+/** Codes a subgraph's own errors may carry to the client as they are (INTERNAL is always re-made here). */
+const PASSTHROUGH: ReadonlySet<string> = new Set(ERROR_CODES.filter((c) => c !== "INTERNAL"));
+const AS_BAD_INPUT = REQUEST_ERROR_CODES;
 
 /**
  * The one place that maps errors to responses: domain errors keep their code and message; GraphQL syntax and
