@@ -148,6 +148,18 @@ const analyticsModel = z.object({
   TRUSTID_ANALYTICS_K: positiveInt.default(5),
 });
 
+/** Every variable TrustID reads (the README's configuration table lists each; a test checks it). */
+export const ENV_VARIABLES: readonly string[] = [
+  runtimeModel,
+  databaseModel,
+  keyringModel,
+  authModel,
+  limitsModel,
+  rateLimitModel,
+  ingestModel,
+  analyticsModel,
+].flatMap((model) => Object.keys(model.shape));
+
 /** Secrets: accepted directly or from `<NAME>_FILE`, never both. */
 const SECRETS = [
   "DATABASE_URL",

@@ -32,24 +32,7 @@ export async function createMigration(
     await dropDatabase(scratch);
     await ensureDatabaseExists(scratch);
     await applyMigrations(scratch, MIGRATION_SET_NAMES, logger);
-    const orm = await MikroORM.init<PostgreSqlDriver>({
-      driver: PostgreSqlDriver,
-      clientUrl: scratch,
-      entities: ENTITIES_BY_SET[setName],
-      discovery: { warnWhenNoEntities: false },
-      // Diff only this set's schema: left to itself the generator "drops what it does not know" (the other
-      // schemas and their migration tables).
-      schemaGenerator: { ignoreSchema: MIGRATION_SET_NAMES.filter((s) => s !== setName) },
-      extensions: [Migrator],
-      migrations: {
-        tableName: migrationsTable(setName),
-        path: dir,
-        emit: "ts",
-        snapshot: false,
-        migrationsList: MIGRATION_SETS[setName] as MigrationObject[],
-        fileName: (timestamp, label) => `migration-${timestamp}${label ? `-${label}` : ""}`,
-      },
-    });
+    const orm = await generatorOrm(scratch, setName, dir);
     try {
       const result = await orm.getMigrator().createMigration(dir, false, false, name);
       if (!result.fileName) {
@@ -85,4 +68,37 @@ function className(path: string): string {
   const match = /export class (\w+) extends Migration/.exec(readFileSync(path, "utf8"));
   if (!match?.[1]) throw new Error(`${path}: no migration class found`);
   return match[1];
+}
+
+/**
+ * An ORM that diffs exactly one set's entities against `url`. Left to itself the generator "drops what it does
+ * not know" (the other schemas and their migration tables), so every other set's schema is ignored.
+ */
+async function generatorOrm(url: string, set: MigrationSetName, dir: string) {
+  return MikroORM.init<PostgreSqlDriver>({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities: ENTITIES_BY_SET[set],
+    discovery: { warnWhenNoEntities: false },
+    schemaGenerator: { ignoreSchema: MIGRATION_SET_NAMES.filter((s) => s !== set) },
+    extensions: [Migrator],
+    migrations: {
+      tableName: migrationsTable(set),
+      path: dir,
+      emit: "ts",
+      snapshot: false,
+      migrationsList: MIGRATION_SETS[set] as MigrationObject[],
+      fileName: (timestamp, label) => `migration-${timestamp}${label ? `-${label}` : ""}`,
+    },
+  });
+}
+
+/** Whether a set's entities differ from what its migrations build (on a database migrated to the head). */
+export async function migrationNeeded(url: string, set: MigrationSetName): Promise<boolean> {
+  const orm = await generatorOrm(url, set, join(process.cwd(), "db", "migrations", set));
+  try {
+    return await orm.getMigrator().checkMigrationNeeded();
+  } finally {
+    await orm.close(true);
+  }
 }
