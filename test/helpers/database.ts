@@ -1,8 +1,11 @@
 import { randomBytes } from "node:crypto";
+import type { EntityClass } from "@mikro-orm/core";
 import { inject } from "vitest";
 import { dropDatabase, ensureDatabaseExists, withDatabase } from "../../db/database.js";
 import { applyMigrations } from "../../db/migrate.js";
 import { MIGRATION_SET_NAMES, type MigrationSetName } from "../../db/migrations/index.js";
+import { createOrm, type Orm } from "../../db/orm.js";
+import { AuditEventEntity } from "../../shared/events/audit-event.entity.js";
 import { createLogger } from "../../shared/logger.js";
 
 export interface TestDatabase {
@@ -23,4 +26,15 @@ export async function createTestDatabase(
     await applyMigrations(url, sets, createLogger({ level: "silent" }));
   }
   return { url, drop: () => dropDatabase(url) };
+}
+
+/** An ORM over a test database with the given entities and the audit log (what a subgraph's ORM knows). */
+export async function createTestOrm(url: string, entities: EntityClass<unknown>[] = []): Promise<Orm> {
+  return createOrm({
+    url,
+    entities: [...entities, AuditEventEntity],
+    poolMax: 4,
+    logger: createLogger({ level: "silent" }),
+    applicationName: "trustid-test",
+  });
 }

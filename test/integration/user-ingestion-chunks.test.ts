@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../db/orm.js";
+import { type Orm } from "../../db/orm.js";
 import { type Config, loadConfig } from "../../shared/config.js";
 import { RequestContext } from "../../shared/context.js";
-import { AuditEventEntity } from "../../shared/events/audit-event.entity.js";
 import { verifyAuditChain } from "../../shared/events/audit-log.js";
 import { createKeyring } from "../../shared/keyring/create-keyring.js";
 import type { Keyring } from "../../shared/keyring/keyring.js";
@@ -15,7 +14,7 @@ import { createLogger } from "../../shared/logger.js";
 import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
 import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
 import { createIdentityRuntime } from "../../subgraphs/identity/index.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { createTestDatabase, createTestOrm, type TestDatabase } from "../helpers/database.js";
 
 const logger = createLogger({ level: "silent" });
 let db: TestDatabase;
@@ -52,13 +51,7 @@ beforeAll(async () => {
     TRUSTID_MASTER_KEY: randomBytes(32).toString("base64"),
     TRUSTID_DATA_DIR: mkdtempSync(join(tmpdir(), "trustid-chunks-")),
   });
-  orm = await createOrm({
-    url: db.url,
-    entities: [UserEntity, IngestBatchEntity, AuditEventEntity],
-    poolMax: 4,
-    logger,
-    applicationName: "test",
-  });
+  orm = await createTestOrm(db.url, [UserEntity, IngestBatchEntity]);
   keyring = await createKeyring(config, { databaseUrl: db.url, logger });
   client = new pg.Client({ connectionString: db.url });
   await client.connect();

@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../../db/orm.js";
+import { type Orm } from "../../../db/orm.js";
 import { RequestContext } from "../../../shared/context.js";
 import { DataKey } from "../../../shared/crypto/data-key.js";
 import { FieldCipher } from "../../../shared/crypto/field-cipher.js";
 import { SubjectKeys } from "../../../shared/crypto/subject-keys.js";
-import { AuditEventEntity } from "../../../shared/events/audit-event.entity.js";
 import { verifyAuditChain } from "../../../shared/events/audit-log.js";
 import type { Keyring } from "../../../shared/keyring/keyring.js";
 import { KeyringError } from "../../../shared/keyring/keyring-error.js";
 import { createLogger } from "../../../shared/logger.js";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
+import { createTestDatabase, createTestOrm, type TestDatabase } from "../../helpers/database.js";
 import { openLocalKeyring } from "./local-keyring-factory.js";
 
 const logger = createLogger({ level: "silent" });
@@ -27,13 +26,7 @@ describe("crypto-shredding", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: ["audit", "keyring"] });
-    orm = await createOrm({
-      url: db.url,
-      entities: [AuditEventEntity],
-      poolMax: 4,
-      logger,
-      applicationName: "test",
-    });
+    orm = await createTestOrm(db.url);
     keyring = openLocalKeyring(db.url);
     keys = new SubjectKeys(keyring);
     await sql("create table shred_people (id uuid primary key, email bytea, last_name bytea)");

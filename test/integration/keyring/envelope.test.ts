@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../../db/orm.js";
+import { type Orm } from "../../../db/orm.js";
 import { RequestContext } from "../../../shared/context.js";
 import { DataKey } from "../../../shared/crypto/data-key.js";
 import { FieldCipher } from "../../../shared/crypto/field-cipher.js";
 import { SubjectKeys } from "../../../shared/crypto/subject-keys.js";
-import { AuditEventEntity } from "../../../shared/events/audit-event.entity.js";
 import { KeyringError } from "../../../shared/keyring/keyring-error.js";
 import { createLogger } from "../../../shared/logger.js";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
+import { createTestDatabase, createTestOrm, type TestDatabase } from "../../helpers/database.js";
 import { InstrumentedKeyring } from "./instrumented-keyring.js";
 import { openLocalKeyring } from "./local-keyring-factory.js";
 
@@ -77,13 +76,7 @@ describe("envelope encryption with per-subject data keys", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: ["audit", "keyring"] });
-    orm = await createOrm({
-      url: db.url,
-      entities: [AuditEventEntity],
-      poolMax: 4,
-      logger,
-      applicationName: "test",
-    });
+    orm = await createTestOrm(db.url);
     await sql(
       "create table test_people (id uuid primary key, first_name bytea, email bytea, phone_number bytea)",
     );

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrm, type Orm } from "../../../db/orm.js";
+import { type Orm } from "../../../db/orm.js";
 import { rotateKeys } from "../../../scripts/commands/keys-rotate.js";
 import { type Config, loadConfig } from "../../../shared/config.js";
 import { RequestContext } from "../../../shared/context.js";
@@ -12,12 +12,11 @@ import { FieldCipher } from "../../../shared/crypto/field-cipher.js";
 import { rotateKeyEncryptionKey } from "../../../shared/crypto/kek-rotation.js";
 import { KEK_KEY_NAME } from "../../../shared/crypto/key-names.js";
 import { SubjectKeys, wrapBinding } from "../../../shared/crypto/subject-keys.js";
-import { AuditEventEntity } from "../../../shared/events/audit-event.entity.js";
 import { verifyAuditChain } from "../../../shared/events/audit-log.js";
 import type { Keyring } from "../../../shared/keyring/keyring.js";
 import type { LocalKeyring } from "../../../shared/keyring/local-keyring.js";
 import { createLogger } from "../../../shared/logger.js";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database.js";
+import { createTestDatabase, createTestOrm, type TestDatabase } from "../../helpers/database.js";
 import { openLocalKeyring } from "./local-keyring-factory.js";
 
 const SUBJECTS = 1200;
@@ -71,13 +70,7 @@ describe("trustid keys rotate", () => {
       TRUSTID_MASTER_KEY: masterKey,
       TRUSTID_DATA_DIR: dataDir,
     });
-    orm = await createOrm({
-      url: db.url,
-      entities: [AuditEventEntity],
-      poolMax: 4,
-      logger,
-      applicationName: "test",
-    });
+    orm = await createTestOrm(db.url);
     keyring = openLocalKeyring(db.url, { master: createSecretKey(Buffer.from(masterKey, "base64")) });
     keys = new SubjectKeys(keyring);
     await sql("create table rot_people (id uuid primary key, email bytea not null)");
