@@ -37,7 +37,14 @@ describe("privacy when things fail", () => {
     expect(body.errors?.[0]?.extensions?.code).toMatch(/SERVICE_UNAVAILABLE|INTERNAL/);
     await new Promise((r) => setTimeout(r, 100));
     expect(stack.logs.lines.length).toBeGreaterThan(0);
-    for (const value of ["Quetzalcoatl", "Xochiquetzal", "quetzal.secret", "fault-test.example", "1977-07-07", "555 0142"]) {
+    for (const value of [
+      "Quetzalcoatl",
+      "Xochiquetzal",
+      "quetzal.secret",
+      "fault-test.example",
+      "1977-07-07",
+      "555 0142",
+    ]) {
       expect(stack.logs.text, value).not.toContain(value);
       expect(JSON.stringify(body), value).not.toContain(value);
     }
