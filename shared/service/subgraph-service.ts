@@ -27,7 +27,7 @@ import {
   PayloadTooLargeError,
   readBody,
 } from "./http-server.js";
-import { createServiceMetrics } from "./metrics.js";
+import { createServiceMetrics, type ServiceMetrics } from "./metrics.js";
 
 /** What a subgraph contributes; the runtime below turns it into a served, observable service. */
 export interface SubgraphModule {
@@ -46,6 +46,8 @@ export interface SubgraphDeps {
   logger: Logger;
   /** The process's keyring (one per process, shared by the subgraphs it runs). */
   keyring: Keyring;
+  /** The service's Prometheus registry, for the subgraph's own metrics (served on /metrics). */
+  metrics?: ServiceMetrics;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function startSubgraph(
     applicationName: `trustid-${module.name}`,
   });
   const metrics = createServiceMetrics(module.name);
-  const built = await module.buildSchema({ config, orm, logger, keyring: options.keyring });
+  const built = await module.buildSchema({ config, orm, logger, keyring: options.keyring, metrics });
   const unruled = fieldsWithoutRule(built, module.permissions);
   if (unruled.length > 0)
     logger.warn({ fields: unruled }, "fields without a permission rule are denied to everyone");

@@ -311,4 +311,26 @@ describe("ingestVerifiedUsers", () => {
       expect(stack.logs.text).not.toContain(value);
     }
   });
+
+  it("counts outcomes and rejection codes on /metrics, and nothing else of the records", async () => {
+    const identity = stack.services.find((s) => s.name === "identity")!;
+    const scrape = async () => (await fetch(new URL("/metrics", identity.url))).text();
+    const value = (text: string, name: string, labels: string) => {
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith(`${name}{`) && labels.split(",").every((p) => l.includes(p)));
+      return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+    };
+    const before = await scrape();
+    await ingest([person(900), person(901, { email: "metrics-secret@@example.org" })], "metrics-key");
+    await ingest([person(900), person(901, { email: "metrics-secret@@example.org" })], "metrics-key"); // replay
+    const after = await scrape();
+    const delta = (name: string, labels: string) => value(after, name, labels) - value(before, name, labels);
+    expect(delta("trustid_ingest_records_total", 'status="CREATED"')).toBe(1);
+    expect(delta("trustid_ingest_records_total", 'status="REJECTED"')).toBe(1);
+    expect(delta("trustid_ingest_field_errors_total", 'field="email",code="INVALID_EMAIL"')).toBe(1);
+    expect(delta("trustid_ingest_batch_duration_seconds_count", 'replayed="true"')).toBe(1);
+    expect(after).not.toContain("metrics-secret");
+    expect(after).not.toContain("backend-90");
+  });
 });

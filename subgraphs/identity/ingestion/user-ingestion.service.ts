@@ -17,6 +17,7 @@ import {
   cleanVerifiedUser,
   normaliseEmailForIndex,
 } from "../validation/index.js";
+import type { IngestMetrics } from "./ingest-metrics.js";
 
 /** What a batch remembers of each record: ids and codes, never values (it is replayed and kept). */
 export interface StoredResult {
@@ -47,6 +48,8 @@ export interface UserIngestionOptions {
   leaseMs?: number;
   /** How long a retry waits for a concurrent holder of the same key to finish before answering CONFLICT. */
   waitForHolderMs?: number;
+  /** Where batch outcomes are counted (the service's /metrics); none in CLI runs. */
+  metrics?: IngestMetrics;
   /** Test seam: runs after each chunk commits (a throw here is a crash between chunks). */
   afterChunk?: (chunkIndex: number) => void | Promise<void>;
 }
@@ -109,9 +112,13 @@ export class UserIngestionService {
         "INVALID_IDEMPOTENCY_KEY",
       );
     }
+    const started = performance.now();
     const requestHash = createHash("sha256").update(canonicalJson(batch)).digest("hex");
     const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null);
-    if (claimed.replay) return claimed.replay;
+    if (claimed.replay) {
+      this.options.metrics?.observe(claimed.replay, (performance.now() - started) / 1000);
+      return claimed.replay;
+    }
 
     const batchRow = claimed.row;
     try {
@@ -132,6 +139,7 @@ export class UserIngestionService {
       }
       const report = summarise(batchRow.id, results, false);
       await this.completeBatch(ctx, batchRow.id, report);
+      this.options.metrics?.observe(report, (performance.now() - started) / 1000);
       return report;
     } catch (error) {
       // Give the batch back at once, so the client's retry resumes instead of waiting out the lease.
