@@ -182,7 +182,9 @@ async function startSplitProcesses(url: string, dataDir: string) {
   };
   try {
     for (const name of names) {
-      children.push(spawn(process.execPath, [cli, "serve", name], { env, stdio: "ignore" }));
+      children.push(
+        spawn(process.execPath, [...process.execArgv, cli, "serve", name], { env, stdio: "ignore" }),
+      );
       await ready(name);
     }
   } catch (error) {
