@@ -110,6 +110,7 @@ export interface ChainReport {
   brokenAtSeq?: string;
 }
 
+/** A node-postgres style query (`$1` placeholders): `(sql, params) => (await client.query(sql, params)).rows`. */
 type Query = (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /** Recomputes the chain from the first line, in pages; `trustid audit verify` reports the first break. */
@@ -120,7 +121,7 @@ export async function verifyAuditChain(query: Query, pageSize = 5000): Promise<C
   for (;;) {
     const rows = await query(
       `select seq, occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash
-         from audit.events where seq > ? order by seq limit ?`,
+         from audit.events where seq > $1 order by seq limit $2`,
       [afterSeq, pageSize],
     );
     for (const r of rows) {

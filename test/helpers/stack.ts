@@ -18,6 +18,11 @@ export class LogCapture {
   get text(): string {
     return this.lines.join("\n");
   }
+  /** The values (personal data seeded by a test) that appear anywhere in the captured lines. */
+  leaked(values: readonly string[]): string[] {
+    const text = this.text;
+    return values.filter((value) => text.includes(value));
+  }
   records(): Array<Record<string, unknown>> {
     return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,9 +5,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openIdentityRuntime } from "../../scripts/commands/identity-runtime.js";
 import { ingestFile } from "../../scripts/commands/ingest-file.js";
-import { type Config, loadConfig } from "../../shared/config.js";
+import { type Config } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
+import { createTestDatabase, type TestDatabase, testConfig } from "../helpers/database.js";
 
 const logger = createLogger({ level: "silent" });
 const dir = mkdtempSync(join(tmpdir(), "trustid-ingest-file-"));
@@ -21,12 +20,7 @@ const LINES = 2_500;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: db.url,
-    TRUSTID_MASTER_KEY: randomBytes(32).toString("base64"),
-    TRUSTID_DATA_DIR: join(dir, "data"),
-  });
+  config = testConfig(db.url, { TRUSTID_DATA_DIR: join(dir, "data") });
   const lines: string[] = [];
   for (let i = 0; i < LINES; i++) {
     if (i === 17) lines.push("{ this is not json");

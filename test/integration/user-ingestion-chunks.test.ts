@@ -1,11 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Orm } from "../../db/orm.js";
-import { type Config, loadConfig } from "../../shared/config.js";
+import { type Config } from "../../shared/config.js";
 import { RequestContext } from "../../shared/context.js";
 import { verifyAuditChain } from "../../shared/events/audit-log.js";
 import { createKeyring } from "../../shared/keyring/create-keyring.js";
@@ -14,7 +11,8 @@ import { createLogger } from "../../shared/logger.js";
 import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
 import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
 import { createIdentityRuntime } from "../../subgraphs/identity/index.js";
-import { createTestDatabase, createTestOrm, type TestDatabase } from "../helpers/database.js";
+import { batchRequestHash } from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
+import { createTestDatabase, createTestOrm, type TestDatabase, testConfig } from "../helpers/database.js";
 
 const logger = createLogger({ level: "silent" });
 let db: TestDatabase;
@@ -45,12 +43,7 @@ const count = async (sql: string, params: unknown[] = []) =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: db.url,
-    TRUSTID_MASTER_KEY: randomBytes(32).toString("base64"),
-    TRUSTID_DATA_DIR: mkdtempSync(join(tmpdir(), "trustid-chunks-")),
-  });
+  config = testConfig(db.url);
   orm = await createTestOrm(db.url, [UserEntity, IngestBatchEntity]);
   keyring = await createKeyring(config, { databaseUrl: db.url, logger });
   client = new pg.Client({ connectionString: db.url });
@@ -102,7 +95,7 @@ describe("ingestion in chunks", () => {
     await client.query(
       `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, created_at)
        values (gen_random_uuid(), 'backend-a', 'held-key', $1, 'IN_PROGRESS', 12, 0, '[]', now() + interval '1 hour', now())`,
-      [await requestHashOf(batch)],
+      [batchRequestHash(batch)],
     );
     await expect(runtime.ingestion.ingest(context(), batch, "held-key")).rejects.toMatchObject({
       code: "CONFLICT",
@@ -128,9 +121,7 @@ describe("ingestion in chunks", () => {
   });
 
   it("leaves an audit chain that verifies", async () => {
-    const report = await verifyAuditChain(
-      async (sql, params) => (await client.query(toPg(sql), params)).rows,
-    );
+    const report = await verifyAuditChain(async (sql, params) => (await client.query(sql, params)).rows);
     expect(report.ok).toBe(true);
     expect(report.checked).toBeGreaterThan(40);
     await expect(client.query("update audit.events set subject_id = 'x'")).rejects.toThrow(/append-only/);
@@ -141,21 +132,7 @@ describe("ingestion in chunks", () => {
       "update audit.events set subject_id = 'tampered' where seq = (select min(seq) + 3 from audit.events)",
     );
     await client.query("alter table audit.events enable trigger events_append_only");
-    const broken = await verifyAuditChain(
-      async (sql, params) => (await client.query(toPg(sql), params)).rows,
-    );
+    const broken = await verifyAuditChain(async (sql, params) => (await client.query(sql, params)).rows);
     expect(broken.ok).toBe(false);
   });
 });
-
-/** The service's request hash: sha256 of the canonical batch (same function, not a copy of its output). */
-async function requestHashOf(batch: unknown[]): Promise<string> {
-  const { createHash } = await import("node:crypto");
-  const { canonicalJson } = await import("../../shared/events/audit-log.js");
-  return createHash("sha256").update(canonicalJson(batch)).digest("hex");
-}
-
-function toPg(sql: string): string {
-  let i = 0;
-  return sql.replace(/\?/g, () => `$${++i}`);
-}

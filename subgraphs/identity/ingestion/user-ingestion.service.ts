@@ -113,7 +113,7 @@ export class UserIngestionService {
       );
     }
     const started = performance.now();
-    const requestHash = createHash("sha256").update(canonicalJson(batch)).digest("hex");
+    const requestHash = batchRequestHash(batch);
     const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null);
     if (claimed.replay) {
       this.options.metrics?.observe(claimed.replay, (performance.now() - started) / 1000);
@@ -431,6 +431,11 @@ export class UserIngestionService {
       ]);
     });
   }
+}
+
+/** What identifies a batch's content for idempotency: the same key with another hash is a client bug. */
+export function batchRequestHash(batch: readonly unknown[]): string {
+  return createHash("sha256").update(canonicalJson(batch)).digest("hex");
 }
 
 function rejected(index: number, externalRef: string | null, errors: FieldError[]): StoredResult {
