@@ -174,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
       const client = new pg.Client({ connectionString: db.url });
       try {
         await client.connect();
-        const report = await verifyAuditChain(async (sql, params) => (await client.query(sql, params)).rows);
+        const report = await verifyAuditChain(async (sql) => (await client.query(sql)).rows);
         process.stdout.write(
           report.ok
             ? `audit chain intact: ${report.checked} events verified\n`

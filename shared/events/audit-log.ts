@@ -110,8 +110,8 @@ export interface ChainReport {
   brokenAtSeq?: string;
 }
 
-/** A node-postgres style query (`$1` placeholders): `(sql, params) => (await client.query(sql, params)).rows`. */
-type Query = (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>;
+/** Runs one statement without parameters and returns its rows (a pg client or a MikroORM connection). */
+type Query = (sql: string) => Promise<Array<Record<string, unknown>>>;
 
 /** Recomputes the chain from the first line, in pages; `trustid audit verify` reports the first break. */
 export async function verifyAuditChain(query: Query, pageSize = 5000): Promise<ChainReport> {
@@ -119,10 +119,13 @@ export async function verifyAuditChain(query: Query, pageSize = 5000): Promise<C
   let afterSeq = "0";
   let checked = 0;
   for (;;) {
+    // Both values are integers this function produced (checked), inlined so that any executor works, whatever
+    // its placeholder style (node-postgres `$1`, MikroORM `?`).
+    if (!/^\d+$/.test(afterSeq) || !Number.isInteger(pageSize))
+      throw new TypeError("audit cursor must be an integer");
     const rows = await query(
       `select seq, occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash
-         from audit.events where seq > $1 order by seq limit $2`,
-      [afterSeq, pageSize],
+         from audit.events where seq > ${afterSeq} order by seq limit ${pageSize}`,
     );
     for (const r of rows) {
       const expected = auditHash(prevHash, {

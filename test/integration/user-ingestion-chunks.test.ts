@@ -121,7 +121,7 @@ describe("ingestion in chunks", () => {
   });
 
   it("leaves an audit chain that verifies", async () => {
-    const report = await verifyAuditChain(async (sql, params) => (await client.query(sql, params)).rows);
+    const report = await verifyAuditChain(async (sql) => (await client.query(sql)).rows);
     expect(report.ok).toBe(true);
     expect(report.checked).toBeGreaterThan(40);
     await expect(client.query("update audit.events set subject_id = 'x'")).rejects.toThrow(/append-only/);
@@ -132,7 +132,7 @@ describe("ingestion in chunks", () => {
       "update audit.events set subject_id = 'tampered' where seq = (select min(seq) + 3 from audit.events)",
     );
     await client.query("alter table audit.events enable trigger events_append_only");
-    const broken = await verifyAuditChain(async (sql, params) => (await client.query(sql, params)).rows);
+    const broken = await verifyAuditChain(async (sql) => (await client.query(sql)).rows);
     expect(broken.ok).toBe(false);
   });
 });

@@ -121,7 +121,7 @@ describe("crypto-shredding", () => {
       },
     ]);
     expect(JSON.stringify(events)).not.toMatch(/erase\.me|Lovelace/);
-    const chain = await verifyAuditChain((q, params) => sql(q, params));
+    const chain = await verifyAuditChain((q) => sql(q));
     expect(chain.ok).toBe(true);
   });
 
