@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { sql } from "../../db/sql.js";
 
@@ -21,15 +21,29 @@ export const AUDIT_GENESIS_HASH = "0".repeat(64);
 /** Appends are serialised cluster-wide: each line's hash depends on the line before it. */
 const AUDIT_LOCK_KEY = 7_353_100_002;
 
-/** Canonical JSON (sorted keys) so the same event always hashes the same. */
+/**
+ * Canonical JSON (keys sorted by UTF-16 code units, undefined members dropped) so the same event always hashes
+ * the same. Written as plain loops: it runs for every audit event and over every ingest batch.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 export interface HashedFields {
@@ -42,22 +56,18 @@ export interface HashedFields {
   data: Record<string, unknown>;
 }
 
+/**
+ * sha256(prevHash "\n" canonical event). The event's members are written in their sorted order directly
+ * (actor, data, occurredAt, requestId, subjectId, subjectType, type): the same string canonicalJson gives for
+ * the object, without building and sorting it for every line.
+ */
 export function auditHash(prevHash: string, event: HashedFields): string {
-  return createHash("sha256")
-    .update(prevHash)
-    .update("\n")
-    .update(
-      canonicalJson({
-        occurredAt: event.occurredAt.toISOString(),
-        type: event.type,
-        subjectType: event.subjectType,
-        subjectId: event.subjectId,
-        actor: event.actor,
-        requestId: event.requestId,
-        data: event.data,
-      }),
-    )
-    .digest("hex");
+  const canonical =
+    `{"actor":${JSON.stringify(event.actor)},"data":${canonicalJson(event.data)},` +
+    `"occurredAt":${JSON.stringify(event.occurredAt.toISOString())},"requestId":${JSON.stringify(event.requestId)},` +
+    `"subjectId":${JSON.stringify(event.subjectId)},"subjectType":${JSON.stringify(event.subjectType)},` +
+    `"type":${JSON.stringify(event.type)}}`;
+  return digest("sha256", `${prevHash}\n${canonical}`);
 }
 
 /**
@@ -76,31 +86,36 @@ export async function appendAuditEvents(
   const last = await sql<{ hash: string }>(em, "select hash from audit.events order by seq desc limit 1");
   let prevHash = last[0]?.hash ?? AUDIT_GENESIS_HASH;
   const occurredAt = new Date();
-  const rows: Array<Record<string, unknown>> = [];
+  const actor = who.actor;
+  const requestId = who.requestId ?? null;
+  // What differs per line travels as one JSON document; what every line shares (time, actor, request) as
+  // parameters of the one statement.
+  const rows: Array<{ t: string; st: string; si: string; d: Record<string, unknown>; p: string; h: string }> = [];
   for (const event of events) {
-    const fields: HashedFields = {
+    const data = event.data ?? {};
+    const hash = auditHash(prevHash, {
       occurredAt,
       type: event.type,
       subjectType: event.subjectType,
       subjectId: event.subjectId,
-      actor: who.actor,
-      requestId: who.requestId ?? null,
-      data: event.data ?? {},
-    };
-    const hash = auditHash(prevHash, fields);
-    rows.push({ ...fields, occurredAt: occurredAt.toISOString(), prevHash, hash });
+      actor,
+      requestId,
+      data,
+    });
+    rows.push({ t: event.type, st: event.subjectType, si: event.subjectId, d: data, p: prevHash, h: hash });
     prevHash = hash;
   }
-  // One statement for the whole batch: the rows travel as one JSON document.
+  // One statement for the whole batch; NOTIFY is delivered at commit, so it rides along.
   await sql(
     em,
-    `insert into audit.events (occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash)
-     select "occurredAt", type, "subjectType", "subjectId", actor, "requestId", data, "prevHash", hash
-       from jsonb_to_recordset(?::jsonb) as t("occurredAt" timestamptz, type text, "subjectType" text,
-            "subjectId" text, actor text, "requestId" text, data jsonb, "prevHash" text, hash text)`,
-    [JSON.stringify(rows)],
+    `with appended as (
+       insert into audit.events (occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash)
+       select ?::timestamptz, t, st, si, ?, ?, d, p, h
+         from jsonb_to_recordset(?::jsonb) as r(t text, st text, si text, d jsonb, p text, h text)
+     )
+     select pg_notify(?, ?)`,
+    [occurredAt, actor, requestId, JSON.stringify(rows), AUDIT_CHANNEL, prevHash],
   );
-  await sql(em, "select pg_notify(?, ?)", [AUDIT_CHANNEL, prevHash]);
 }
 
 export interface ChainReport {
