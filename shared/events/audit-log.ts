@@ -90,7 +90,8 @@ export async function appendAuditEvents(
   const requestId = who.requestId ?? null;
   // What differs per line travels as one JSON document; what every line shares (time, actor, request) as
   // parameters of the one statement.
-  const rows: Array<{ t: string; st: string; si: string; d: Record<string, unknown>; p: string; h: string }> = [];
+  const rows: Array<{ t: string; st: string; si: string; d: Record<string, unknown>; p: string; h: string }> =
+    [];
   for (const event of events) {
     const data = event.data ?? {};
     const hash = auditHash(prevHash, {

@@ -61,12 +61,16 @@ describe("auditHash", () => {
       data: fc.dictionary(fc.string(), json),
     });
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }), event, (prev, e) => {
-        const expected = createHash("sha256")
-          .update(`${prev}\n${reference({ ...e, occurredAt: e.occurredAt.toISOString() })}`)
-          .digest("hex");
-        expect(auditHash(prev, e)).toBe(expected);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 }),
+        event,
+        (prev, e) => {
+          const expected = createHash("sha256")
+            .update(`${prev}\n${reference({ ...e, occurredAt: e.occurredAt.toISOString() })}`)
+            .digest("hex");
+          expect(auditHash(prev, e)).toBe(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
