@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 
@@ -142,6 +143,11 @@ const ingestModel = z.object({
     .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 region code such as US or GB")
     .default("US"),
   TRUSTID_MAX_AGE_YEARS: positiveInt.default(130),
+  /**
+   * Worker threads that clean, seal and write ingest batches, so ingestion uses more than one core; 0 runs it
+   * on the service's own thread. Defaults to the cores available, at most 4.
+   */
+  TRUSTID_INGEST_WORKERS: z.coerce.number().int().min(0).max(64).default(Math.min(4, availableParallelism())),
 });
 
 const analyticsModel = z.object({
@@ -358,6 +364,7 @@ export function loadConfig(rawEnv: Env = process.env) {
       chunkSize: ingest.TRUSTID_INGEST_CHUNK_SIZE,
       defaultPhoneRegion: ingest.TRUSTID_DEFAULT_PHONE_REGION,
       maxAgeYears: ingest.TRUSTID_MAX_AGE_YEARS,
+      workers: ingest.TRUSTID_INGEST_WORKERS,
     },
     analytics: { k: analytics.TRUSTID_ANALYTICS_K },
   };

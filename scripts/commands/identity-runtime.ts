@@ -27,10 +27,18 @@ export async function openIdentityRuntime(
       applicationName: "trustid-cli",
     });
     const keyring = await createKeyring(config, { databaseUrl: database.url, logger });
+    // Batches go to worker threads as in the service (TRUSTID_INGEST_WORKERS), so a backfill uses every core.
+    const runtime = createIdentityRuntime({
+      config,
+      orm,
+      keyring,
+      workers: { databaseUrl: database.url, logger },
+    });
     return {
-      runtime: createIdentityRuntime({ config, orm, keyring }),
+      runtime,
       database,
       close: async () => {
+        await runtime.close();
         await keyring.close();
         await orm.close();
         await database.stop();

@@ -34,7 +34,7 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
+  const keys = sortedKeys(record);
   let out = "{";
   let first = true;
   for (const key of keys) {
@@ -44,6 +44,20 @@ export function canonicalJson(value: unknown): string {
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * The object's keys, sorted. Batches are runs of objects of one shape: when the keys come in the same order as
+ * the previous object's, its sorted order is reused instead of sorting again.
+ */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  if (keys.length === lastKeys.length && keys.every((k, i) => k === lastKeys[i])) return lastSorted;
+  lastKeys = keys;
+  lastSorted = [...keys].sort();
+  return lastSorted;
 }
 
 export interface HashedFields {

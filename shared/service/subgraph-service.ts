@@ -48,6 +48,10 @@ export interface SubgraphDeps {
   keyring: Keyring;
   /** The service's Prometheus registry, for the subgraph's own metrics (served on /metrics). */
   metrics?: ServiceMetrics;
+  /** The database the ORM is connected to (for what opens its own connections, such as worker threads). */
+  databaseUrl: string;
+  /** Registers a clean-up run at stop, after requests have drained and before the ORM closes. */
+  onStop(cleanup: () => Promise<void>): void;
 }
 
 /**
@@ -95,7 +99,16 @@ export async function startSubgraph(
     applicationName: `trustid-${module.name}`,
   });
   const metrics = createServiceMetrics(module.name);
-  const built = await module.buildSchema({ config, orm, logger, keyring: options.keyring, metrics });
+  const cleanups: Array<() => Promise<void>> = [];
+  const built = await module.buildSchema({
+    config,
+    orm,
+    logger,
+    keyring: options.keyring,
+    metrics,
+    databaseUrl: options.databaseUrl,
+    onStop: (cleanup) => cleanups.push(cleanup),
+  });
   const unruled = fieldsWithoutRule(built, module.permissions);
   if (unruled.length > 0)
     logger.warn({ fields: unruled }, "fields without a permission rule are denied to everyone");
@@ -215,6 +228,9 @@ export async function startSubgraph(
     stop: async () => {
       await closeGracefully(server, config.shutdownGraceMs);
       await apollo.stop();
+      for (const cleanup of cleanups.reverse()) {
+        await cleanup().catch((err) => logger.error({ err }, "error while stopping"));
+      }
       await orm.close();
     },
   };

@@ -6,7 +6,7 @@ import type { Connection } from "../../shared/graphql/connection.js";
 import { type PersonalColumn, type UserEntity, UserStatus } from "./entities/user.entity.js";
 import { UserIngestReport, UserIngestResult, VerifiedUserInput } from "./graphql/ingest.types.js";
 import { User, UserConnection } from "./graphql/user.type.js";
-import type { UserIngestionService } from "./ingestion/user-ingestion.service.js";
+import type { UserIngestion } from "./ingestion/user-ingestion.service.js";
 import type { PersonalDataProtector } from "./personal-data.js";
 import { recordPersonalDataRead } from "./personal-data-read-audit.js";
 import { toUser } from "./user.mapper.js";
@@ -17,7 +17,7 @@ import { cleanEmail, normaliseEmailForIndex } from "./validation/index.js";
 export interface IdentityServices {
   users: UserService;
   protector: PersonalDataProtector;
-  ingestion: UserIngestionService;
+  ingestion: UserIngestion;
   erasure: UserErasureService;
 }
 

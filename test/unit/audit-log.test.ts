@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { auditHash, canonicalJson } from "../../shared/events/audit-log.js";
+import { recordCanonical } from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
 
 /**
  * The first definition of canonical JSON, kept as the reference: hashes already in audit chains were computed
@@ -73,5 +74,38 @@ describe("auditHash", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("recordCanonical (the ingest record hash's input)", () => {
+  it("is canonicalJson of the record's five personal fields", () => {
+    const user = fc.record(
+      {
+        externalRef: fc.string(),
+        firstName: fc.string(),
+        lastName: fc.string(),
+        email: fc.string(),
+        dateOfBirth: fc.string(),
+        phoneNumber: fc.string(),
+      },
+      { requiredKeys: ["externalRef", "firstName", "lastName", "email", "dateOfBirth"] },
+    );
+    fc.assert(
+      fc.property(user, (u) => {
+        const { externalRef: _ref, ...personal } = u;
+        expect(recordCanonical(u)).toBe(reference({ ...personal, phoneNumber: u.phoneNumber ?? null }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("sorts a run of same-shaped objects and a differently ordered one alike", () => {
+    const rows = [
+      { b: 1, a: 2 },
+      { b: 3, a: 4 },
+      { a: 5, b: 6 },
+      { b: 7, a: 8, c: { z: 1, y: 2 } },
+    ];
+    expect(canonicalJson(rows)).toBe(reference(rows));
   });
 });

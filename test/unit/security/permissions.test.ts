@@ -1,8 +1,8 @@
 import { buildSchema, type GraphQLSchema, isNonNullType, isObjectType } from "graphql";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildSchemasOnly } from "../../../scripts/commands/supergraph.js";
 import { SUBGRAPHS } from "../../../scripts/stack.js";
-import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from "../../../shared/config.js";
-import { createLogger } from "../../../shared/logger.js";
+import { SUBGRAPH_NAMES, type SubgraphName } from "../../../shared/config.js";
 import { applyPermissions, fieldsWithoutRule } from "../../../shared/security/permissions.js";
 import { allow, hasRole } from "../../../shared/security/rules.js";
 
@@ -16,20 +16,10 @@ const PERSONAL_FIELDS = [
   "Credential.claims",
 ];
 
-const schemas = {} as Record<SubgraphName, GraphQLSchema>;
+let schemas = {} as Record<SubgraphName, GraphQLSchema>;
 
 beforeAll(async () => {
-  const config = loadConfig({ NODE_ENV: "test" });
-  const logger = createLogger({ level: "silent" });
-  for (const name of SUBGRAPH_NAMES) {
-    // Building a schema touches neither the database nor the keyring.
-    schemas[name] = await SUBGRAPHS[name].buildSchema({
-      config,
-      logger,
-      orm: undefined as never,
-      keyring: undefined as never,
-    });
-  }
+  schemas = await buildSchemasOnly({ NODE_ENV: "test" });
 });
 
 describe("permissions", () => {

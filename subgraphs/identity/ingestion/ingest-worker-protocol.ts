@@ -1,0 +1,29 @@
+import type { Bindings } from "pino";
+import type { Config } from "../../../shared/config.js";
+import type { ErrorCode } from "../../../shared/errors.js";
+import type { IngestReport } from "./user-ingestion.service.js";
+
+/** What every ingest worker is started with (structured-cloned into the thread). */
+export interface IngestWorkerData {
+  config: Config;
+  databaseUrl: string;
+  /** The BroadcastChannel the owning thread relays log lines from. */
+  logChannel: string;
+  logBindings: Bindings;
+}
+
+export type IngestTask =
+  | { kind: "open" }
+  | {
+      kind: "ingest";
+      actor: string;
+      requestId: string;
+      batch: readonly unknown[];
+      idempotencyKey: string | null;
+    };
+
+export type TaskOutcome =
+  | { kind: "opened" }
+  | { kind: "report"; report: IngestReport }
+  /** A domain error (TrustIdError), rebuilt on the owning thread with the same code and reason. */
+  | { kind: "refused"; code: ErrorCode; message: string; reason?: string };

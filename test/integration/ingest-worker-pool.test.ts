@@ -1,0 +1,206 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Orm } from "../../db/orm.js";
+import type { Config } from "../../shared/config.js";
+import { RequestContext } from "../../shared/context.js";
+import { TrustIdError } from "../../shared/errors.js";
+import { verifyAuditChain } from "../../shared/events/audit-log.js";
+import { createKeyring } from "../../shared/keyring/create-keyring.js";
+import type { Keyring } from "../../shared/keyring/keyring.js";
+import { createLogger, type Logger } from "../../shared/logger.js";
+import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
+import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
+import { createIdentityRuntime, type IdentityRuntime } from "../../subgraphs/identity/index.js";
+import { IngestWorkerPool } from "../../subgraphs/identity/ingestion/ingest-worker-pool.js";
+import { batchRequestHash } from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
+import { createTestDatabase, createTestOrm, type TestDatabase, testConfig } from "../helpers/database.js";
+import { LogCapture } from "../helpers/stack.js";
+
+let db: TestDatabase;
+let orm: Orm;
+let keyring: Keyring;
+let config: Config;
+let client: pg.Client;
+let logs: LogCapture;
+let logger: Logger;
+let pooled: IdentityRuntime;
+let inProcess: IdentityRuntime;
+
+/** A mix of good and bad records; `tag` keeps externalRefs (and emails) apart between runs. */
+function mixedBatch(tag: string) {
+  return [
+    {
+      externalRef: `${tag}-1`,
+      firstName: "josé",
+      lastName: "ALVAREZ",
+      email: `jose@${tag}.example`,
+      dateOfBirth: "1980-02-29",
+    },
+    {
+      externalRef: `${tag}-2`,
+      firstName: "Ada1",
+      lastName: "Lovelace",
+      email: "not-an-email",
+      dateOfBirth: "1815-12-10",
+    },
+    {
+      externalRef: `${tag}-3`,
+      firstName: "Grace",
+      lastName: "Hopper",
+      email: `grace@${tag}.example`,
+      dateOfBirth: "2999-01-01",
+    },
+    {
+      externalRef: `${tag}-1`,
+      firstName: "Dup",
+      lastName: "Licate",
+      email: `dup@${tag}.example`,
+      dateOfBirth: "1990-01-01",
+    },
+    {
+      externalRef: `${tag}-4`,
+      firstName: "Siobhán",
+      lastName: "O'Brien-Smith",
+      email: `siobhan@${tag}.example`,
+      dateOfBirth: "1991-07-04",
+      phoneNumber: "+44 20 7946 0958",
+    },
+    {
+      externalRef: `${tag}-5`,
+      firstName: "Bad",
+      lastName: "Phone",
+      email: `p@${tag}.example`,
+      dateOfBirth: "1991-07-04",
+      phoneNumber: "12",
+    },
+  ];
+}
+
+const context = (requestId: string, subject = "backend-pool") =>
+  new RequestContext(requestId, { subject, roles: ["ingestor"] }, orm.em.fork(), logger);
+const count = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+/** What a report says of each record, without the ids that differ between runs. */
+const outcomes = (report: {
+  results: Array<{ status: string; errors: Array<{ field: string; code: string }> }>;
+}) => report.results.map((r) => ({ status: r.status, errors: r.errors.map((e) => `${e.field}:${e.code}`) }));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  config = testConfig(db.url, { TRUSTID_INGEST_WORKERS: "2", TRUSTID_LOG_LEVEL: "debug" });
+  logs = new LogCapture();
+  logger = createLogger({ level: "debug", destination: logs.stream }).child({ service: "identity" });
+  orm = await createTestOrm(db.url, [UserEntity, IngestBatchEntity]);
+  keyring = await createKeyring(config, { databaseUrl: db.url, logger });
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  pooled = createIdentityRuntime({ config, orm, keyring, workers: { databaseUrl: db.url, logger } });
+  inProcess = createIdentityRuntime({ config, orm, keyring });
+});
+
+afterAll(async () => {
+  await pooled?.close();
+  await client?.end();
+  await keyring?.close();
+  await orm?.close();
+  await db?.drop();
+});
+
+describe("ingestion on worker threads", () => {
+  it("runs on the configured threads when given a database and logger, and on the calling thread otherwise", () => {
+    expect(pooled.ingestion).toBeInstanceOf(IngestWorkerPool);
+    expect((pooled.ingestion as IngestWorkerPool).threads).toBe(2);
+    expect(inProcess.ingestion).not.toBeInstanceOf(IngestWorkerPool);
+  });
+
+  it("reports every record exactly as the in-process service does, and writes the same rows", async () => {
+    const viaPool = await pooled.ingestion.ingest(context("req-pool-1"), mixedBatch("pool"), "mixed-1");
+    const direct = await inProcess.ingestion.ingest(context("req-direct-1"), mixedBatch("direct"), "mixed-2");
+    expect(outcomes(viaPool)).toEqual(outcomes(direct));
+    expect(outcomes(viaPool).map((o) => o.status)).toEqual([
+      "CREATED",
+      "REJECTED",
+      "REJECTED",
+      "REJECTED",
+      "CREATED",
+      "REJECTED",
+    ]);
+    expect(viaPool).toMatchObject({ received: 6, created: 2, rejected: 4, replayed: false });
+    expect(await count("select count(*) as n from identity.users where external_ref like 'pool-%'")).toBe(2);
+    expect(await count("select count(*) as n from identity.users where external_ref like 'direct-%'")).toBe(
+      2,
+    );
+
+    // Read back through the in-process protector: what a worker sealed opens on the service's thread.
+    const { rows } = await client.query(
+      "select id, first_name_ct from identity.users where external_ref = 'pool-4'",
+    );
+    const opened = await inProcess.protector.open(
+      context("req-read"),
+      rows[0].id,
+      "firstName",
+      rows[0].first_name_ct,
+    );
+    expect(opened).toBe("Siobhán");
+  });
+
+  it("replays a finished batch and keeps domain errors whole across the thread boundary", async () => {
+    const first = await pooled.ingestion.ingest(context("req-pool-2"), mixedBatch("replay"), "replay-key");
+    const replay = await pooled.ingestion.ingest(context("req-pool-3"), mixedBatch("replay"), "replay-key");
+    expect(replay).toEqual({ ...first, replayed: true });
+
+    const reused = pooled.ingestion.ingest(context("req-pool-4"), mixedBatch("other"), "replay-key");
+    await expect(reused).rejects.toBeInstanceOf(TrustIdError);
+    await expect(reused).rejects.toMatchObject({ code: "CONFLICT", reason: "IDEMPOTENCY_KEY_REUSED" });
+
+    const tooLarge = Array.from({ length: config.ingest.maxBatch + 1 }, () => ({}));
+    await expect(pooled.ingestion.ingest(context("req-pool-5"), tooLarge, null)).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+      reason: "BATCH_TOO_LARGE",
+    });
+  });
+
+  it("batches on parallel threads keep one unbroken audit chain, and concurrent retries of one key write once", async () => {
+    const big = (tag: string) =>
+      Array.from({ length: 400 }, (_, i) => ({
+        externalRef: `${tag}-${i}`,
+        firstName: "Ada",
+        lastName: "Lovelace",
+        email: `ada.${i}@${tag}.example`,
+        dateOfBirth: "1990-12-10",
+      }));
+    const reports = await Promise.all([
+      pooled.ingestion.ingest(context("req-par-a"), big("par-a"), "par-a"),
+      pooled.ingestion.ingest(context("req-par-b"), big("par-b"), "par-b"),
+      pooled.ingestion.ingest(context("req-par-c"), big("par-c"), "par-c"),
+      pooled.ingestion.ingest(context("req-par-c2"), big("par-c"), "par-c"),
+    ]);
+    expect(reports.map((r) => r.created)).toEqual([400, 400, 400, 400]);
+    expect(reports.filter((r) => r.replayed)).toHaveLength(1);
+    expect(await count("select count(*) as n from identity.users where external_ref like 'par-c-%'")).toBe(
+      400,
+    );
+    const chain = await verifyAuditChain(async (sql) => (await client.query(sql)).rows);
+    expect(chain.ok).toBe(true);
+    expect(chain.checked).toBe(await count("select count(*) as n from audit.events"));
+  });
+
+  it("relays the workers' log lines to the service's logger, with no personal value in them", async () => {
+    const batch = mixedBatch("resume");
+    // A holder that died before writing anything: its lease has lapsed, so the worker takes the batch over
+    // and says so in its log.
+    await client.query(
+      `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, created_at)
+       values (gen_random_uuid(), 'backend-pool', 'resume-key', $1, 'IN_PROGRESS', 6, 0, '[]', null, now())`,
+      [batchRequestHash(batch)],
+    );
+    const report = await pooled.ingestion.ingest(context("req-resume"), batch, "resume-key");
+    expect(report.created).toBe(2);
+    const resumed = logs.records().find((r) => r.msg === "resuming ingest batch");
+    expect(resumed).toMatchObject({ thread: "ingest", service: "identity", requestId: "req-resume" });
+    const sent = [mixedBatch("pool"), mixedBatch("replay"), batch].flat();
+    const personal = sent
+      .flatMap((r) => [r.firstName, r.lastName, r.email, r.phoneNumber ?? ""])
+      .filter((v) => v.length > 3);
+    expect(logs.leaked(personal)).toEqual([]);
+  });
+});
