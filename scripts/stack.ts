@@ -56,14 +56,19 @@ export async function startStack(options: StartOptions): Promise<Stack> {
     : await openDatabase(config, logger);
   const services: RunningService[] = [];
   let keyring: Keyring | undefined;
-  const stop = async () => {
-    for (const service of [...services].reverse()) {
-      await service
-        .stop()
-        .catch((err) => logger.error({ err, service: service.name }, "error while stopping"));
-    }
-    await keyring?.close();
-    await database.stop();
+  let stopping: Promise<void> | undefined;
+  // Idempotent: a second stop (a signal during shutdown, a caller's finally) waits for the first.
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const service of [...services].reverse()) {
+        await service
+          .stop()
+          .catch((err) => logger.error({ err, service: service.name }, "error while stopping"));
+      }
+      await keyring?.close();
+      await database.stop();
+    })();
+    return stopping;
   };
   try {
     await applyMigrations(database.url, MIGRATION_SET_NAMES, logger);

@@ -41,7 +41,9 @@ async function run(ctx: BenchContext): Promise<BenchRow[]> {
   await dropDatabase(url);
   await ensureDatabaseExists(url);
   const config = loadConfig({ ...process.env, DATABASE_URL: url, TRUSTID_LOG_LEVEL: "warn" });
-  const stack = await startStack({ config, logger: ctx.logger, databaseUrl: url, randomPorts: true });
+  // Request logs would be one line per batch in the figures' output: warnings and errors only.
+  const logger = ctx.logger.child({}, { level: "warn" });
+  const stack = await startStack({ config, logger, databaseUrl: url, randomPorts: true });
   try {
     const token = await createDevToken(config, { roles: ["ingestor"], sub: "bench-backend" });
     let gatewayUrl = stack.gatewayUrl!;

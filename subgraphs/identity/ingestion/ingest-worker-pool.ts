@@ -49,9 +49,17 @@ export class IngestWorkerPool implements UserIngestion {
       idleTimeout: Number.POSITIVE_INFINITY,
       // A batch spends part of its time waiting on PostgreSQL: two per thread keep the thread busy meanwhile.
       concurrentTasksPerWorker: 2,
+      // Threads keep connection pools (open handles) between tasks: their event loops must keep running while
+      // idle, which piscina's default of blocking idle threads in Atomics.wait would stop.
+      atomics: "disabled",
       workerData,
     });
+    this.pool.on("error", this.onPoolError);
   }
+
+  /** A thread that dies outside a task (it is replaced) must not take the service down with an unhandled event. */
+  private readonly onPoolError = (err: unknown) =>
+    this.options.logger.error({ err }, "ingest worker thread failed");
 
   get threads(): number {
     return this.options.threads;
