@@ -34,7 +34,9 @@ export async function createMigration(
     await applyMigrations(scratch, MIGRATION_SET_NAMES, logger);
     const orm = await generatorOrm(scratch, setName, dir);
     try {
-      const result = await orm.getMigrator().createMigration(dir, false, false, name);
+      // The label becomes part of a class name: `drop-hash-index` must come out as `drop_hash_index`.
+      const label = name?.replace(/[^A-Za-z0-9_]/g, "_");
+      const result = await orm.getMigrator().createMigration(dir, false, false, label);
       if (!result.fileName) {
         logger.info({ set: setName }, "entities and migrations agree: nothing to generate");
         return;
