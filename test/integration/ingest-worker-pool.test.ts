@@ -1,4 +1,5 @@
 import pg from "pg";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Orm } from "../../db/orm.js";
 import type { Config } from "../../shared/config.js";
@@ -11,6 +12,7 @@ import { createLogger, type Logger } from "../../shared/logger.js";
 import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
 import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
 import { createIdentityRuntime, type IdentityRuntime } from "../../subgraphs/identity/index.js";
+import { IngestMetrics } from "../../subgraphs/identity/ingestion/ingest-metrics.js";
 import { IngestWorkerPool } from "../../subgraphs/identity/ingestion/ingest-worker-pool.js";
 import { batchRequestHash } from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
 import { createTestDatabase, createTestOrm, type TestDatabase, testConfig } from "../helpers/database.js";
@@ -202,5 +204,53 @@ describe("ingestion on worker threads", () => {
       .flatMap((r) => [r.firstName, r.lastName, r.email, r.phoneNumber ?? ""])
       .filter((v) => v.length > 3);
     expect(logs.leaked(personal)).toEqual([]);
+  });
+
+  it("pushes back with SERVICE_UNAVAILABLE (INGEST_BUSY) once its queue is full, and reports its load as metrics", async () => {
+    const registry = new Registry();
+    const busy = new IngestWorkerPool({
+      config,
+      databaseUrl: db.url,
+      threads: 1,
+      maxQueued: 1,
+      logger,
+      metrics: new IngestMetrics(registry),
+    });
+    try {
+      await busy.warm();
+      const batch = (n: number) =>
+        Array.from({ length: 300 }, (_, i) => ({
+          externalRef: `busy-${n}-${i}`,
+          firstName: "Ada",
+          lastName: "Lovelace",
+          email: `ada.${i}@busy-${n}.example`,
+          dateOfBirth: "1990-12-10",
+        }));
+      // One thread runs two batches at a time and one more may wait: of six sent at once, some are refused.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, n) => busy.ingest(context(`req-busy-${n}`), batch(n), `busy-${n}`)),
+      );
+      const refused = outcomes.filter((o) => o.status === "rejected");
+      const done = outcomes.filter((o) => o.status === "fulfilled");
+      expect(refused.length).toBeGreaterThan(0);
+      expect(done.length).toBeGreaterThanOrEqual(2);
+      for (const r of refused) {
+        expect((r as PromiseRejectedResult).reason).toMatchObject({
+          code: "SERVICE_UNAVAILABLE",
+          reason: "INGEST_BUSY",
+        });
+      }
+      // A refused batch wrote nothing; the accepted ones wrote everything.
+      expect(await count("select count(*) as n from identity.users where external_ref like 'busy-%'")).toBe(
+        done.length * 300,
+      );
+      const text = await registry.metrics();
+      expect(text).toMatch(/^trustid_ingest_threads 1$/m);
+      expect(text).toMatch(/^trustid_ingest_queued_batches 0$/m);
+      expect(text).toMatch(/^trustid_ingest_thread_utilization [0-9.e-]+$/m);
+      expect(text).toMatch(/^trustid_ingest_records_total\{status="CREATED"\} \d+$/m);
+    } finally {
+      await busy.close();
+    }
   });
 });

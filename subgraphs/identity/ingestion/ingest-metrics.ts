@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { IngestReport } from "./user-ingestion.service.js";
 
 /**
@@ -10,7 +10,7 @@ export class IngestMetrics {
   private readonly rejections: Counter<"field" | "code">;
   private readonly batches: Histogram<"replayed">;
 
-  constructor(registry: Registry) {
+  constructor(private readonly registry: Registry) {
     this.records = new Counter({
       name: "trustid_ingest_records_total",
       help: "Ingested user records by outcome (CREATED, UPDATED, UNCHANGED, REJECTED)",
@@ -29,6 +29,37 @@ export class IngestMetrics {
       labelNames: ["replayed"],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
+    });
+  }
+
+  /**
+   * The ingest threads' load, read at each scrape: batches waiting for a thread (sustained > 0 means ingestion
+   * is at capacity) and the share of the threads' time spent running batches.
+   */
+  watchThreads(read: () => { queued: number; utilization: number; threads: number }): void {
+    new Gauge({
+      name: "trustid_ingest_queued_batches",
+      help: "Ingest batches waiting for a worker thread",
+      registers: [this.registry],
+      collect() {
+        this.set(read().queued);
+      },
+    });
+    new Gauge({
+      name: "trustid_ingest_thread_utilization",
+      help: "Share of the ingest worker threads' time spent running batches (0 to 1)",
+      registers: [this.registry],
+      collect() {
+        this.set(read().utilization);
+      },
+    });
+    new Gauge({
+      name: "trustid_ingest_threads",
+      help: "Ingest worker threads (TRUSTID_INGEST_WORKERS)",
+      registers: [this.registry],
+      collect() {
+        this.set(read().threads);
+      },
     });
   }
 

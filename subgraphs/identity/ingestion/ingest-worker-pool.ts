@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Piscina } from "piscina";
 import type { Config } from "../../../shared/config.js";
 import type { RequestContext } from "../../../shared/context.js";
-import { TrustIdError } from "../../../shared/errors.js";
+import { ServiceUnavailableError, TrustIdError } from "../../../shared/errors.js";
 import { type Logger, relayWorkerLogs } from "../../../shared/logger.js";
 import { workerScript } from "../../../shared/worker-script.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
@@ -13,6 +13,12 @@ export interface IngestWorkerPoolOptions {
   config: Config;
   databaseUrl: string;
   threads: number;
+  /**
+   * Batches that may wait for a thread before more are refused with SERVICE_UNAVAILABLE (INGEST_BUSY), so an
+   * overloaded service pushes back on its callers instead of holding an unbounded queue of batches in memory.
+   * Defaults to four per thread.
+   */
+  maxQueued?: number;
   /** The service's logger: workers' lines are relayed to its destination with its bindings. */
   logger: Logger;
   metrics?: IngestMetrics;
@@ -31,11 +37,13 @@ export class IngestWorkerPool implements UserIngestion {
   private readonly pool: Piscina<IngestTask, TaskOutcome>;
   private readonly relay: { close(): void };
   private readonly maxBatch: number;
+  private readonly maxQueued: number;
 
   constructor(private readonly options: IngestWorkerPoolOptions) {
     const logChannel = `trustid-ingest-logs-${randomUUID()}`;
     this.relay = relayWorkerLogs(logChannel, options.logger);
     this.maxBatch = options.config.ingest.maxBatch;
+    this.maxQueued = options.maxQueued ?? options.threads * 4;
     const workerData: IngestWorkerData = {
       config: options.config,
       databaseUrl: options.databaseUrl,
@@ -55,6 +63,11 @@ export class IngestWorkerPool implements UserIngestion {
       workerData,
     });
     this.pool.on("error", this.onPoolError);
+    options.metrics?.watchThreads(() => ({
+      queued: this.pool.queueSize,
+      utilization: this.pool.utilization,
+      threads: options.threads,
+    }));
   }
 
   /** A thread that dies outside a task (it is replaced) must not take the service down with an unhandled event. */
@@ -78,6 +91,12 @@ export class IngestWorkerPool implements UserIngestion {
     idempotencyKey?: string | null,
   ): Promise<IngestReport> {
     checkBatchRequest(batch, idempotencyKey, this.maxBatch);
+    if (this.pool.queueSize >= this.maxQueued) {
+      throw new ServiceUnavailableError(
+        "ingestion is at capacity: retry the batch shortly with the same idempotencyKey",
+        "INGEST_BUSY",
+      );
+    }
     const started = performance.now();
     const outcome = await this.pool.run({
       kind: "ingest",
