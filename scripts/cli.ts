@@ -28,7 +28,7 @@ Commands:
   supergraph [--check]          write supergraph.graphql, or check that it is up to date
   token --role <role> [--role <role>] [--sub <id>] [--ttl 1h]
                                 print a development token that the dev stack accepts
-  ingest <file.ndjson | -> [--batch 1000] [--report <path>] [--run-id <id>]
+  ingest <file.ndjson | -> [--batch 1000] [--concurrency <threads>] [--report <path>] [--run-id <id>]
                                 bulk backfill of verified users through the ingestion pipeline (resumable)
   keys rotate [--batch 500] [--retire]
                                 rotate the key-encryption key and rewrap every data key (resumable)
@@ -118,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
           batch: { type: "string", default: "1000" },
           report: { type: "string" },
           "run-id": { type: "string" },
+          concurrency: { type: "string" },
           "no-progress": { type: "boolean", default: false },
         },
       });
@@ -133,11 +134,18 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`--batch must be between 1 and ${config.ingest.maxBatch}\n`);
         return 2;
       }
+      // One batch in flight per ingest thread keeps every thread busy.
+      const concurrency = Number(values.concurrency ?? Math.max(1, config.ingest.workers));
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+        process.stderr.write("--concurrency must be between 1 and 64\n");
+        return 2;
+      }
       const identity = await openIdentityRuntime(config, logger);
       try {
         const summary = await ingestFile(config, logger, identity.runtime, {
           source,
           batchSize,
+          concurrency,
           reportPath: values.report,
           runId: values["run-id"],
           progress: !values["no-progress"],

@@ -26,6 +26,8 @@ export interface IngestFileOptions {
   reportPath?: string;
   /** Names the run for resumption; defaults to a fingerprint of the file. Required to resume standard input. */
   runId?: string;
+  /** Batches in flight at once (one per ingest worker thread is what keeps them all busy); default 1. */
+  concurrency?: number;
   progress: boolean;
 }
 
@@ -89,9 +91,69 @@ export async function ingestFile(
     reportPath,
   };
   const actor = `cli:${userInfo().username}`;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   let batch: Array<{ line: number; record: unknown }> = [];
   let batchNo = 0;
   let bytes = 0;
+  // Batches run `concurrency` at a time (one per ingest thread) and may finish out of order. The checkpoint and
+  // the report advance only over the contiguous prefix of finished batches, in batch order, so a rerun after a
+  // crash resumes after the last batch whose predecessors are all done, and report lines keep file order.
+  const inflight = new Set<Promise<void>>();
+  const finished = new Map<number, string>();
+  let checkpointed = doneBatches;
+  let failure: unknown = null;
+
+  const settle = () => {
+    while (finished.has(checkpointed + 1)) {
+      const lines = finished.get(checkpointed + 1)!;
+      finished.delete(checkpointed + 1);
+      if (lines) report.write(lines);
+      checkpointed++;
+      writeFileSync(
+        checkpointFile,
+        JSON.stringify({ batches: checkpointed, source: basename(options.source) }),
+      );
+    }
+    bar?.update(bytes, {
+      lines: summary.lines,
+      created: summary.created,
+      updated: summary.updated,
+      rejected: summary.rejected,
+    });
+  };
+
+  const send = async (no: number, current: Array<{ line: number; record: unknown }>) => {
+    let lines = "";
+    const parsed = current.filter((l) => l.record !== INVALID_JSON);
+    for (const l of current) {
+      if (l.record === INVALID_JSON) {
+        summary.rejected++;
+        lines += `${JSON.stringify({ line: l.line, errors: [{ field: "(line)", code: "INVALID_JSON" }] })}\n`;
+      }
+    }
+    const ctx = new RequestContext(
+      `ingest-${runId}-${no}`,
+      { subject: actor, roles: ["ingestor"] },
+      identity.orm.em.fork(),
+      logger,
+    );
+    const result = await identity.ingestion.ingest(
+      ctx,
+      parsed.map((l) => l.record),
+      `ndjson:${runId}:${no}`,
+    );
+    summary.created += result.created;
+    summary.updated += result.updated;
+    summary.unchanged += result.unchanged;
+    summary.rejected += result.rejected;
+    for (const r of result.results) {
+      if (r.errors.length > 0) {
+        lines += `${JSON.stringify({ line: parsed[r.index]!.line, externalRef: r.externalRef, errors: r.errors.map((e: { field: string; code: string }) => ({ field: e.field, code: e.code })) })}\n`;
+      }
+    }
+    finished.set(no, lines);
+    settle();
+  };
 
   const flush = async () => {
     if (batch.length === 0) return;
@@ -102,60 +164,36 @@ export async function ingestFile(
       summary.skipped += current.length;
       return;
     }
-    const parsed = current.filter((l) => l.record !== INVALID_JSON);
-    for (const l of current) {
-      if (l.record === INVALID_JSON) {
-        summary.rejected++;
-        report.write(
-          `${JSON.stringify({ line: l.line, errors: [{ field: "(line)", code: "INVALID_JSON" }] })}\n`,
-        );
-      }
-    }
-    const ctx = new RequestContext(
-      `ingest-${runId}-${batchNo}`,
-      { subject: actor, roles: ["ingestor"] },
-      identity.orm.em.fork(),
-      logger,
-    );
-    const result = await identity.ingestion.ingest(
-      ctx,
-      parsed.map((l) => l.record),
-      `ndjson:${runId}:${batchNo}`,
-    );
-    summary.created += result.created;
-    summary.updated += result.updated;
-    summary.unchanged += result.unchanged;
-    summary.rejected += result.rejected;
-    for (const r of result.results) {
-      if (r.errors.length > 0) {
-        report.write(
-          `${JSON.stringify({ line: parsed[r.index]!.line, externalRef: r.externalRef, errors: r.errors.map((e: { field: string; code: string }) => ({ field: e.field, code: e.code })) })}\n`,
-        );
-      }
-    }
-    writeFileSync(checkpointFile, JSON.stringify({ batches: batchNo, source: basename(options.source) }));
-    bar?.update(bytes, {
-      lines: summary.lines,
-      created: summary.created,
-      updated: summary.updated,
-      rejected: summary.rejected,
-    });
+    // A failure is recorded, not left unhandled: reading stops at the next batch, and what finished is kept.
+    const task: Promise<void> = send(batchNo, current)
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => inflight.delete(task));
+    inflight.add(task);
+    if (inflight.size >= concurrency) await Promise.race(inflight);
+    if (failure) throw failure;
   };
 
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    bytes += Buffer.byteLength(line) + 1;
-    if (line.trim() === "") continue;
-    summary.lines++;
-    batch.push({ line: lineNo, record: parseLine(line) });
-    if (batch.length >= options.batchSize) await flush();
+  try {
+    for await (const line of lines) {
+      lineNo++;
+      bytes += Buffer.byteLength(line) + 1;
+      if (line.trim() === "") continue;
+      summary.lines++;
+      batch.push({ line: lineNo, record: parseLine(line) });
+      if (batch.length >= options.batchSize) await flush();
+    }
+    await flush();
+  } finally {
+    await Promise.allSettled(inflight);
+    await new Promise<void>((r) => report.end(r));
   }
-  await flush();
+  if (failure) throw failure;
   bar?.update(totalBytes || 1);
   bar?.stop();
-  await new Promise<void>((r) => report.end(r));
   logger.info({ ...summary, reportPath: undefined }, "ingest file finished");
   return summary;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -7,6 +7,7 @@ import { openIdentityRuntime } from "../../scripts/commands/identity-runtime.js"
 import { ingestFile } from "../../scripts/commands/ingest-file.js";
 import { type Config } from "../../shared/config.js";
 import { createLogger } from "../../shared/logger.js";
+import type { IdentityRuntime } from "../../subgraphs/identity/index.js";
 import { createTestDatabase, type TestDatabase, testConfig } from "../helpers/database.js";
 
 const logger = createLogger({ level: "silent" });
@@ -58,12 +59,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run() {
+async function run(source = file, wrap: (runtime: IdentityRuntime) => IdentityRuntime = (r) => r) {
   const identity = await openIdentityRuntime(config, logger);
   try {
-    return await ingestFile(config, logger, identity.runtime, {
-      source: file,
+    return await ingestFile(config, logger, wrap(identity.runtime), {
+      source,
       batchSize: 400,
+      // Three batches in flight: they finish out of order, which the checkpoint and the report must not show.
+      concurrency: 3,
       progress: false,
     });
   } finally {
@@ -101,5 +104,49 @@ describe("trustid ingest <file.ndjson>", () => {
       (await client.query("select count(*) as n from identity.ingest_batches")).rows[0].n,
     );
     expect(batches).toBe(Math.ceil(LINES / 400));
+  });
+
+  it("with batches in flight, a failed batch stops the run at the last batch whose predecessors all finished", async () => {
+    const second = join(dir, "second.ndjson");
+    writeFileSync(
+      second,
+      `${Array.from({ length: 2_000 }, (_, i) =>
+        JSON.stringify({
+          externalRef: `second-${i}`,
+          firstName: "Ada",
+          lastName: "Lovelace",
+          email: `ada${i}@second.example`,
+          dateOfBirth: "1990-12-10",
+        }),
+      ).join("\n")}\n`,
+    );
+    // Batch 2 is slow and batch 3 fails: batches 1 and 2 finish, so the checkpoint must say 2, not 1 or 4.
+    const failing = (runtime: IdentityRuntime): IdentityRuntime => ({
+      ...runtime,
+      ingestion: {
+        ingest: async (ctx, batch, key) => {
+          if (key?.endsWith(":2")) await new Promise((r) => setTimeout(r, 300));
+          if (key?.endsWith(":3")) throw new Error("simulated failure of batch 3");
+          return runtime.ingestion.ingest(ctx, batch, key);
+        },
+      },
+    });
+    await expect(run(second, failing)).rejects.toThrow("simulated failure of batch 3");
+    const runs = readdirSync(join(config.dataDir, "ingest")).filter((f) => f.endsWith(".json"));
+    const checkpoints = runs.map((f) => JSON.parse(readFileSync(join(config.dataDir, "ingest", f), "utf8")));
+    expect(checkpoints).toContainEqual({ batches: 2, source: "second.ndjson" });
+
+    const resumed = await run(second);
+    expect(resumed).toMatchObject({ skipped: 800 });
+    expect(resumed.created + resumed.unchanged).toBe(1_200);
+    const written = Number(
+      (await client.query("select count(*) as n from identity.users where external_ref like 'second-%'"))
+        .rows[0].n,
+    );
+    expect(written).toBe(2_000);
+    const { rows } = await client.query(
+      "select count(*) as n, count(distinct idempotency_key) as keys from identity.ingest_batches where idempotency_key like 'ndjson:%'",
+    );
+    expect(Number(rows[0].n)).toBe(Number(rows[0].keys));
   });
 });
