@@ -16,7 +16,7 @@ export function uuidArrayLiteral(ids: readonly string[]): string {
   return `{${ids.join(",")}}`;
 }
 
-/** Rows for `json_to_recordset(?::json) as r(col type, ...)`. */
-export function jsonRows(rows: readonly Record<string, unknown>[]): string {
+/** Rows for `json_to_recordset(?::json) as r(col type, ...)`, or arrays for `jsonb_array_elements(?::jsonb)`. */
+export function jsonRows(rows: readonly (Record<string, unknown> | readonly unknown[])[]): string {
   return JSON.stringify(rows);
 }

@@ -219,11 +219,11 @@ export class SubjectKeys {
     ids: readonly string[],
     wrapped: readonly string[],
   ): Promise<Set<string>> {
-    const rows = ids.map((id, i) => ({ s: id, w: wrapped[i]!, v: versionOf(wrapped[i]!) }));
+    const rows = ids.map((id, i) => [id, wrapped[i]!, versionOf(wrapped[i]!)]);
     const inserted = await sql<{ subject_id: string }>(
       em,
       `insert into keyring.data_keys (subject_id, wrapped_key, kek_version, created_at)
-       select r.s, r.w, r.v, now() from json_to_recordset(?::json) as r(s uuid, w text, v int)
+       select (e->>0)::uuid, e->>1, (e->>2)::int, now() from jsonb_array_elements(?::jsonb) as e
        on conflict (subject_id) do nothing
        returning subject_id`,
       [jsonRows(rows)],

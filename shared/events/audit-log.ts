@@ -102,10 +102,9 @@ export async function appendAuditEvents(
   const occurredAt = new Date();
   const actor = who.actor;
   const requestId = who.requestId ?? null;
-  // What differs per line travels as one JSON document; what every line shares (time, actor, request) as
-  // parameters of the one statement.
-  const rows: Array<{ t: string; st: string; si: string; d: Record<string, unknown>; p: string; h: string }> =
-    [];
+  // What differs per line travels as one JSON document, each line an array (type, subject type, subject id,
+  // data, previous hash, hash); what every line shares (time, actor, request) as parameters of the statement.
+  const rows: Array<[string, string, string, Record<string, unknown>, string, string]> = [];
   for (const event of events) {
     const data = event.data ?? {};
     const hash = auditHash(prevHash, {
@@ -117,7 +116,7 @@ export async function appendAuditEvents(
       requestId,
       data,
     });
-    rows.push({ t: event.type, st: event.subjectType, si: event.subjectId, d: data, p: prevHash, h: hash });
+    rows.push([event.type, event.subjectType, event.subjectId, data, prevHash, hash]);
     prevHash = hash;
   }
   // One statement for the whole batch; NOTIFY is delivered at commit, so it rides along.
@@ -125,8 +124,8 @@ export async function appendAuditEvents(
     em,
     `with appended as (
        insert into audit.events (occurred_at, type, subject_type, subject_id, actor, request_id, data, prev_hash, hash)
-       select ?::timestamptz, t, st, si, ?, ?, d, p, h
-         from jsonb_to_recordset(?::jsonb) as r(t text, st text, si text, d jsonb, p text, h text)
+       select ?::timestamptz, e->>0, e->>1, e->>2, ?, ?, e->3, e->>4, e->>5
+         from jsonb_array_elements(?::jsonb) as e
      )
      select pg_notify(?, ?)`,
     [occurredAt, actor, requestId, JSON.stringify(rows), AUDIT_CHANNEL, prevHash],
