@@ -1,6 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { IngestReport } from "./user-ingestion.service.js";
 
+export interface ThreadLoad {
+  queued: number;
+  utilization: number;
+  threads: number;
+}
+
 /**
  * What an operator watches of ingestion: records by outcome, rejections by field and code, batch latency.
  * Labels are statuses, field names and codes only: never a value or an externalRef.
@@ -36,31 +42,26 @@ export class IngestMetrics {
    * The ingest threads' load, read at each scrape: batches waiting for a thread (sustained > 0 means ingestion
    * is at capacity) and the share of the threads' time spent running batches.
    */
-  watchThreads(read: () => { queued: number; utilization: number; threads: number }): void {
-    new Gauge({
-      name: "trustid_ingest_queued_batches",
-      help: "Ingest batches waiting for a worker thread",
-      registers: [this.registry],
-      collect() {
-        this.set(read().queued);
-      },
-    });
-    new Gauge({
-      name: "trustid_ingest_thread_utilization",
-      help: "Share of the ingest worker threads' time spent running batches (0 to 1)",
-      registers: [this.registry],
-      collect() {
-        this.set(read().utilization);
-      },
-    });
-    new Gauge({
-      name: "trustid_ingest_threads",
-      help: "Ingest worker threads (TRUSTID_INGEST_WORKERS)",
-      registers: [this.registry],
-      collect() {
-        this.set(read().threads);
-      },
-    });
+  watchThreads(read: () => ThreadLoad): void {
+    const gauges: Array<[name: string, help: string, pick: (load: ThreadLoad) => number]> = [
+      ["trustid_ingest_queued_batches", "Ingest batches waiting for a worker thread", (l) => l.queued],
+      [
+        "trustid_ingest_thread_utilization",
+        "Share of the ingest worker threads' time spent running batches (0 to 1)",
+        (l) => l.utilization,
+      ],
+      ["trustid_ingest_threads", "Ingest worker threads (TRUSTID_INGEST_WORKERS)", (l) => l.threads],
+    ];
+    for (const [name, help, pick] of gauges) {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(pick(read()));
+        },
+      });
+    }
   }
 
   observe(report: IngestReport, seconds: number): void {
