@@ -10,6 +10,7 @@ import { UserEntity } from "./entities/user.entity.js";
 import { IngestMetrics } from "./ingestion/ingest-metrics.js";
 import { IngestWorkerPool } from "./ingestion/ingest-worker-pool.js";
 import {
+  ingestionOptions,
   type UserIngestion,
   type UserIngestionOptions,
   UserIngestionService,
@@ -19,7 +20,6 @@ import { EnvelopePersonalDataProtector } from "./personal-data-protector.js";
 import { createIdentityResolvers, type IdentityServices } from "./user.resolver.js";
 import { UserService } from "./user.service.js";
 import { UserErasureService } from "./user-erasure.service.js";
-import type { CountryCode } from "./validation/index.js";
 
 export interface IdentityRuntime extends IdentityServices {
   orm: Orm;
@@ -57,14 +57,7 @@ export function createIdentityRuntime(
           logger: deps.workers.logger,
           metrics,
         })
-      : new UserIngestionService(protector, {
-          maxBatch: config.ingest.maxBatch,
-          chunkSize: config.ingest.chunkSize,
-          defaultRegion: config.ingest.defaultPhoneRegion as CountryCode,
-          maxAgeYears: config.ingest.maxAgeYears,
-          metrics,
-          ...overrides,
-        });
+      : new UserIngestionService(protector, { ...ingestionOptions(config), metrics, ...overrides });
   return {
     orm: deps.orm,
     users: new UserService(),

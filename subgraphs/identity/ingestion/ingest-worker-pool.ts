@@ -81,7 +81,13 @@ export class IngestWorkerPool implements UserIngestion {
   /** Opens every thread's connections now rather than on the first batch (best effort: a failure retries later). */
   async warm(): Promise<void> {
     await Promise.all(
-      Array.from({ length: this.options.threads }, () => this.pool.run({ kind: "open" }).catch(() => {})),
+      Array.from({ length: this.options.threads }, () =>
+        this.pool
+          .run({ kind: "open" })
+          .catch((err) =>
+            this.options.logger.warn({ err }, "ingest thread not ready; its first batch retries"),
+          ),
+      ),
     );
   }
 

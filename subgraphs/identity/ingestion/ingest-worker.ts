@@ -10,9 +10,8 @@ import { createWorkerLogger, type Logger } from "../../../shared/logger.js";
 import { IngestBatchEntity } from "../entities/ingest-batch.entity.js";
 import { UserEntity } from "../entities/user.entity.js";
 import { EnvelopePersonalDataProtector } from "../personal-data-protector.js";
-import type { CountryCode } from "../validation/index.js";
 import type { IngestTask, IngestWorkerData, TaskOutcome } from "./ingest-worker-protocol.js";
-import { UserIngestionService } from "./user-ingestion.service.js";
+import { ingestionOptions, UserIngestionService } from "./user-ingestion.service.js";
 
 /**
  * One ingest worker thread: its own ORM, keyring and logger (relayed to the owning thread), and the same
@@ -47,12 +46,7 @@ async function open(config: Config): Promise<WorkerRuntime> {
   try {
     const keyring = await createKeyring(config, { databaseUrl: data.databaseUrl, logger, poolMax: 2 });
     const protector = new EnvelopePersonalDataProtector(keyring);
-    const ingestion = new UserIngestionService(protector, {
-      maxBatch: config.ingest.maxBatch,
-      chunkSize: config.ingest.chunkSize,
-      defaultRegion: config.ingest.defaultPhoneRegion as CountryCode,
-      maxAgeYears: config.ingest.maxAgeYears,
-    });
+    const ingestion = new UserIngestionService(protector, ingestionOptions(config));
     return { orm, keyring, logger, ingestion };
   } catch (error) {
     await orm.close();

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { v7 as uuidv7 } from "uuid";
 import { sql } from "../../../db/sql.js";
+import type { Config } from "../../../shared/config.js";
 import type { RequestContext } from "../../../shared/context.js";
 import { BadUserInputError, ConflictError } from "../../../shared/errors.js";
 import { type AuditEventInput, appendAuditEvents, canonicalJson } from "../../../shared/events/audit-log.js";
@@ -37,6 +38,16 @@ export interface IngestReport {
   rejected: number;
   replayed: boolean;
   results: StoredResult[];
+}
+
+/** The service's options as configured (`TRUSTID_INGEST_*`), on the service's thread and on ingest threads. */
+export function ingestionOptions(config: Config): UserIngestionOptions {
+  return {
+    maxBatch: config.ingest.maxBatch,
+    chunkSize: config.ingest.chunkSize,
+    defaultRegion: config.ingest.defaultPhoneRegion as CountryCode,
+    maxAgeYears: config.ingest.maxAgeYears,
+  };
 }
 
 export interface UserIngestionOptions {
