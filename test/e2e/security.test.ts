@@ -108,7 +108,9 @@ function subgraphRequests(): number {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack({ TRUSTID_MAX_BODY_BYTES: String(256 * 1024) });
+  // Ingestion on the service's own thread here (the other end-to-end files use the default worker threads), so
+  // both paths are exercised through the gateway.
+  stack = await startTestStack({ TRUSTID_MAX_BODY_BYTES: String(256 * 1024), TRUSTID_INGEST_WORKERS: "0" });
   db = new pg.Client({ connectionString: stack.db.url });
   await db.connect();
   const gateway = stack.services.find((s) => s.name === "gateway") as { supergraph?: string } | undefined;
