@@ -253,4 +253,50 @@ describe("ingestion on worker threads", () => {
       await busy.close();
     }
   });
+
+  it("a shutdown that runs out of grace ends the threads mid-batch, gives the lease back, and the retry completes", async () => {
+    // The same keyring (master key) as the rest of the file, with a short grace period and room for a big batch.
+    const impatient: Config = {
+      ...config,
+      shutdownGraceMs: 150,
+      ingest: { ...config.ingest, workers: 1, maxBatch: 20_000 },
+    };
+    const big = Array.from({ length: 20_000 }, (_, i) => ({
+      externalRef: `cut-${i}`,
+      firstName: "Ada",
+      lastName: "Lovelace",
+      email: `ada.${i}@cut.example`,
+      dateOfBirth: "1990-12-10",
+    }));
+    const first = new IngestWorkerPool({ config: impatient, databaseUrl: db.url, threads: 1, logger });
+    await first.warm();
+    const running = first.ingest(context("req-cut-1"), big, "cut-key");
+    running.catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    await first.close();
+    await expect(running).rejects.toThrow();
+    const { rows } = await client.query(
+      "select state, lease_until, chunks_done from identity.ingest_batches where idempotency_key = 'cut-key'",
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ state: "IN_PROGRESS", lease_until: null });
+    expect(rows[0].chunks_done).toBeLessThan(20);
+
+    // The retry takes the batch over at once (a held lease would answer BATCH_IN_PROGRESS after 5 s).
+    const second = new IngestWorkerPool({ config: impatient, databaseUrl: db.url, threads: 1, logger });
+    try {
+      const retried = Date.now();
+      const report = await second.ingest(context("req-cut-2"), big, "cut-key");
+      expect(Date.now() - retried).toBeLessThan(30_000);
+      expect(report).toMatchObject({ received: 20_000, rejected: 0, replayed: false });
+      expect(report.created).toBe(20_000);
+    } finally {
+      await second.close();
+    }
+    expect(await count("select count(*) as n from identity.users where external_ref like 'cut-%'")).toBe(
+      20_000,
+    );
+    const chain = await verifyAuditChain(async (sql) => (await client.query(sql)).rows);
+    expect(chain.ok).toBe(true);
+  }, 60_000);
 });

@@ -7,7 +7,12 @@ import { type Logger, relayWorkerLogs } from "../../../shared/logger.js";
 import { workerScript } from "../../../shared/worker-script.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
 import type { IngestTask, IngestWorkerData, TaskOutcome } from "./ingest-worker-protocol.js";
-import { checkBatchRequest, type IngestReport, type UserIngestion } from "./user-ingestion.service.js";
+import {
+  checkBatchRequest,
+  type IngestReport,
+  releaseBatchLease,
+  type UserIngestion,
+} from "./user-ingestion.service.js";
 
 export interface IngestWorkerPoolOptions {
   config: Config;
@@ -60,6 +65,8 @@ export class IngestWorkerPool implements UserIngestion {
       // Threads keep connection pools (open handles) between tasks: their event loops must keep running while
       // idle, which piscina's default of blocking idle threads in Atomics.wait would stop.
       atomics: "disabled",
+      // close() waits this long for running batches, then ends the threads (their batches' leases are given back).
+      closeTimeout: options.config.shutdownGraceMs,
       workerData,
     });
     this.pool.on("error", this.onPoolError);
@@ -72,7 +79,7 @@ export class IngestWorkerPool implements UserIngestion {
 
   /** A thread that dies outside a task (it is replaced) must not take the service down with an unhandled event. */
   private readonly onPoolError = (err: unknown) =>
-    this.options.logger.error({ err }, "ingest worker thread failed");
+    this.options.logger.error({ err }, "ingest thread pool error");
 
   get threads(): number {
     return this.options.threads;
@@ -104,20 +111,33 @@ export class IngestWorkerPool implements UserIngestion {
       );
     }
     const started = performance.now();
-    const outcome = await this.pool.run({
-      kind: "ingest",
-      actor: ctx.actor,
-      requestId: ctx.requestId,
-      batch,
-      idempotencyKey: idempotencyKey ?? null,
-    });
+    let outcome: TaskOutcome;
+    try {
+      outcome = await this.pool.run({
+        kind: "ingest",
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        batch,
+        idempotencyKey: idempotencyKey ?? null,
+      });
+    } catch (error) {
+      // The thread either failed and stopped (it gave the lease back itself) or died mid-batch, when a shutdown
+      // ran out of time or the thread crashed: give the lease back from here too, so the retry need not wait.
+      if (idempotencyKey != null) {
+        await releaseBatchLease(ctx.em, { actor: ctx.actor, idempotencyKey }).catch(() => {});
+      }
+      throw error;
+    }
     if (outcome.kind === "refused") throw new TrustIdError(outcome.code, outcome.message, outcome.reason);
     if (outcome.kind !== "report") throw new Error("ingest worker answered a batch without a report");
     this.options.metrics?.observe(outcome.report, (performance.now() - started) / 1000);
     return outcome.report;
   }
 
-  /** Lets running batches finish, then ends the threads (their connections close with them). */
+  /**
+   * Lets running batches finish within the shutdown grace period (`TRUSTID_SHUTDOWN_GRACE_MS`), then ends the
+   * threads, their connections with them; a batch cut short rolls back its open chunk and is resumable at once.
+   */
   async close(): Promise<void> {
     await this.pool.close();
     this.relay.close();

@@ -92,6 +92,27 @@ export interface UserIngestion {
   close?(): Promise<void>;
 }
 
+/**
+ * Gives a batch's lease back, so a retry with its key resumes at once instead of waiting out the lease. Safe
+ * whenever nobody runs the batch any more: the holder failed and stopped, or its thread died (and with its
+ * connections its open transaction, which PostgreSQL rolls back).
+ */
+export async function releaseBatchLease(
+  em: EntityManager,
+  batch: { id: string } | { actor: string; idempotencyKey: string },
+): Promise<void> {
+  const [where, params] =
+    "id" in batch
+      ? ["id = ?", [batch.id]]
+      : ["actor = ? and idempotency_key = ?", [batch.actor, batch.idempotencyKey]];
+  await em
+    .getConnection()
+    .execute(
+      `update identity.ingest_batches set lease_until = null where ${where} and state = 'IN_PROGRESS'`,
+      params,
+    );
+}
+
 /** What is refused before any work is done (and before a worker copies a record). */
 export function checkBatchRequest(
   batch: readonly unknown[],
@@ -172,14 +193,7 @@ export class UserIngestionService implements UserIngestion {
       this.options.metrics?.observe(report, (performance.now() - started) / 1000);
       return report;
     } catch (error) {
-      // Give the batch back at once, so the client's retry resumes instead of waiting out the lease.
-      await ctx.em
-        .getConnection()
-        .execute(
-          "update identity.ingest_batches set lease_until = null where id = ? and state = 'IN_PROGRESS'",
-          [batchRow.id],
-        )
-        .catch(() => {});
+      await releaseBatchLease(ctx.em, { id: batchRow.id }).catch(() => {});
       throw error;
     }
   }
