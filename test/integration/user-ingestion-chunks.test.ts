@@ -11,7 +11,10 @@ import { createLogger } from "../../shared/logger.js";
 import { IngestBatchEntity } from "../../subgraphs/identity/entities/ingest-batch.entity.js";
 import { UserEntity } from "../../subgraphs/identity/entities/user.entity.js";
 import { createIdentityRuntime } from "../../subgraphs/identity/index.js";
-import { batchRequestHash } from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
+import {
+  batchRequestHash,
+  type IngestReport,
+} from "../../subgraphs/identity/ingestion/user-ingestion.service.js";
 import { createTestDatabase, createTestOrm, type TestDatabase, testConfig } from "../helpers/database.js";
 
 const logger = createLogger({ level: "silent" });
@@ -106,6 +109,51 @@ describe("ingestion in chunks", () => {
     );
     const report = await runtime.ingestion.ingest(context(), batch, "held-key");
     expect(report.created).toBe(12);
+  });
+
+  it("a holder that stalled past its lease cannot write after a retry took the batch over (fenced by its lease token)", async () => {
+    const batch = Array.from({ length: 12 }, (_, i) => record(300 + i));
+    let retried: IngestReport | undefined;
+    const stalled = createIdentityRuntime(
+      { config, orm, keyring },
+      {
+        chunkSize: 5,
+        // After its first chunk the holder "stalls": its lease lapses and a retry takes the batch over and
+        // finishes it before the holder wakes up.
+        afterChunk: async (chunk) => {
+          if (chunk !== 0 || retried) return;
+          await client.query(
+            "update identity.ingest_batches set lease_until = now() - interval '1 second' where idempotency_key = 'stall-key'",
+          );
+          const retry = createIdentityRuntime({ config, orm, keyring }, { chunkSize: 5 });
+          retried = await retry.ingestion.ingest(context(), batch, "stall-key");
+        },
+      },
+    );
+    await expect(stalled.ingestion.ingest(context(), batch, "stall-key")).rejects.toMatchObject({
+      code: "CONFLICT",
+      reason: "BATCH_TAKEN_OVER",
+    });
+    expect(retried).toMatchObject({ received: 12, created: 12, rejected: 0, replayed: false });
+    const { rows } = await client.query(
+      "select id, state, chunks_done, jsonb_array_length(results) as n from identity.ingest_batches where idempotency_key = 'stall-key'",
+    );
+    expect(rows[0]).toMatchObject({ state: "COMPLETED", chunks_done: 3, n: 12 });
+    expect(
+      await count(
+        "select count(*) as n from audit.events where type = 'UserBatchIngested' and subject_id = $1",
+        [rows[0].id],
+      ),
+    ).toBe(1);
+    expect(await count("select count(*) as n from identity.users where external_ref like 'chunk-3__'")).toBe(
+      12,
+    );
+    const replay = await createIdentityRuntime({ config, orm, keyring }).ingestion.ingest(
+      context(),
+      batch,
+      "stall-key",
+    );
+    expect(replay).toEqual({ ...retried, replayed: true });
   });
 
   it("keys are scoped per caller: another backend's identical key is its own batch", async () => {

@@ -46,6 +46,13 @@ export class IngestBatchEntity {
   @Property({ type: "datetime", columnType: "timestamptz", nullable: true })
   leaseUntil?: Date | null;
 
+  /**
+   * A random token of the call that holds the lease, so a caller gives back only a lease it holds itself (the
+   * owner of an ingest thread that died mid-batch, for one) and never a concurrent retry's.
+   */
+  @Property({ type: "string", length: 64, nullable: true })
+  leaseHolder?: string | null;
+
   @Property({ type: "datetime", columnType: "timestamptz" })
   createdAt: Date = new Date();
 

@@ -111,6 +111,8 @@ export class IngestWorkerPool implements UserIngestion {
       );
     }
     const started = performance.now();
+    // The lease token the thread writes under: if the thread dies mid-batch, this call can give its lease back.
+    const holder = randomUUID();
     let outcome: TaskOutcome;
     try {
       outcome = await this.pool.run({
@@ -119,12 +121,14 @@ export class IngestWorkerPool implements UserIngestion {
         requestId: ctx.requestId,
         batch,
         idempotencyKey: idempotencyKey ?? null,
+        holder,
       });
     } catch (error) {
       // The thread either failed and stopped (it gave the lease back itself) or died mid-batch, when a shutdown
-      // ran out of time or the thread crashed: give the lease back from here too, so the retry need not wait.
+      // ran out of time or the thread crashed: give back the lease it held, if it still does, so the retry need
+      // not wait it out.
       if (idempotencyKey != null) {
-        await releaseBatchLease(ctx.em, { actor: ctx.actor, idempotencyKey }).catch(() => {});
+        await releaseBatchLease(ctx.em, { actor: ctx.actor, idempotencyKey, holder }).catch(() => {});
       }
       throw error;
     }

@@ -20,6 +20,8 @@ export type IngestTask =
       requestId: string;
       batch: readonly unknown[];
       idempotencyKey: string | null;
+      /** The lease token to hold the batch with (the owning thread gives the lease back if this one dies). */
+      holder: string;
     };
 
 export type TaskOutcome =

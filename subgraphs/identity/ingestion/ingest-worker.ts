@@ -73,7 +73,10 @@ export default async function ingestTask(task: IngestTask): Promise<TaskOutcome>
     rt.logger.child({ requestId: task.requestId }),
   );
   try {
-    return { kind: "report", report: await rt.ingestion.ingest(ctx, task.batch, task.idempotencyKey) };
+    return {
+      kind: "report",
+      report: await rt.ingestion.ingest(ctx, task.batch, task.idempotencyKey, task.holder),
+    };
   } catch (error) {
     if (error instanceof TrustIdError) {
       return { kind: "refused", code: error.code, message: error.message, reason: error.reason };

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { v7 as uuidv7 } from "uuid";
@@ -93,24 +93,23 @@ export interface UserIngestion {
 }
 
 /**
- * Gives a batch's lease back, so a retry with its key resumes at once instead of waiting out the lease. Safe
- * whenever nobody runs the batch any more: the holder failed and stopped, or its thread died (and with its
- * connections its open transaction, which PostgreSQL rolls back).
+ * Gives back a lease `holder` holds, so a retry with the key resumes at once instead of waiting out the lease:
+ * after the holder failed and stopped, or its thread died (and with its connections its open transaction, which
+ * PostgreSQL rolls back). A lease another call has taken over since is left alone.
  */
 export async function releaseBatchLease(
   em: EntityManager,
-  batch: { id: string } | { actor: string; idempotencyKey: string },
+  batch: { id: string; holder: string } | { actor: string; idempotencyKey: string; holder: string },
 ): Promise<void> {
   const [where, params] =
     "id" in batch
       ? ["id = ?", [batch.id]]
       : ["actor = ? and idempotency_key = ?", [batch.actor, batch.idempotencyKey]];
-  await em
-    .getConnection()
-    .execute(
-      `update identity.ingest_batches set lease_until = null where ${where} and state = 'IN_PROGRESS'`,
-      params,
-    );
+  await em.getConnection().execute(
+    `update identity.ingest_batches set lease_until = null
+        where ${where} and lease_holder = ? and state = 'IN_PROGRESS'`,
+    [...params, batch.holder],
+  );
 }
 
 /** What is refused before any work is done (and before a worker copies a record). */
@@ -157,15 +156,20 @@ export class UserIngestionService implements UserIngestion {
     this.waitForHolderMs = options.waitForHolderMs ?? 5_000;
   }
 
+  /**
+   * `holder` is the lease token this call writes under (a fresh one by default); the owner of an ingest thread
+   * passes its own, so it can give the lease back if the thread dies.
+   */
   async ingest(
     ctx: RequestContext,
     batch: readonly unknown[],
     idempotencyKey?: string | null,
+    holder: string = randomUUID(),
   ): Promise<IngestReport> {
     checkBatchRequest(batch, idempotencyKey, this.options.maxBatch);
     const started = performance.now();
     const requestHash = batchRequestHash(batch);
-    const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null);
+    const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null, holder);
     if (claimed.replay) {
       this.options.metrics?.observe(claimed.replay, (performance.now() - started) / 1000);
       return claimed.replay;
@@ -181,7 +185,7 @@ export class UserIngestionService implements UserIngestion {
         const from = c * chunkSize;
         const chunkResults = await this.writeChunkWithRetry(
           ctx,
-          batchRow.id,
+          { id: batchRow.id, holder },
           c,
           cleaned.slice(from, from + chunkSize),
         );
@@ -189,11 +193,11 @@ export class UserIngestionService implements UserIngestion {
         await this.options.afterChunk?.(c);
       }
       const report = summarise(batchRow.id, results, false);
-      await this.completeBatch(ctx, batchRow.id, report);
+      await this.completeBatch(ctx, { id: batchRow.id, holder }, report);
       this.options.metrics?.observe(report, (performance.now() - started) / 1000);
       return report;
     } catch (error) {
-      await releaseBatchLease(ctx.em, { id: batchRow.id }).catch(() => {});
+      await releaseBatchLease(ctx.em, { id: batchRow.id, holder }).catch(() => {});
       throw error;
     }
   }
@@ -204,15 +208,16 @@ export class UserIngestionService implements UserIngestion {
     requestHash: string,
     received: number,
     key: string | null,
+    holder: string,
   ): Promise<{ replay?: IngestReport; row: BatchRow }> {
     const conn = ctx.em.getConnection();
     const id = uuidv7();
     const inserted = await conn.execute<BatchRow[]>(
-      `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, created_at)
-       values (?, ?, ?, ?, 'IN_PROGRESS', ?, 0, '[]'::jsonb, now() + (? || ' milliseconds')::interval, now())
+      `insert into identity.ingest_batches (id, actor, idempotency_key, request_hash, state, received, chunks_done, results, lease_until, lease_holder, created_at)
+       values (?, ?, ?, ?, 'IN_PROGRESS', ?, 0, '[]'::jsonb, now() + (? || ' milliseconds')::interval, ?, now())
        on conflict (actor, idempotency_key) do nothing
        returning id, state, request_hash, chunks_done, results`,
-      [id, ctx.actor, key, requestHash, received, String(this.leaseMs)],
+      [id, ctx.actor, key, requestHash, received, String(this.leaseMs), holder],
     );
     if (inserted[0]) return { row: inserted[0] };
 
@@ -234,10 +239,10 @@ export class UserIngestionService implements UserIngestion {
       }
       // In progress: take it over only if its holder's lease ran out (the holder crashed or gave it back).
       const [taken] = await conn.execute<BatchRow[]>(
-        `update identity.ingest_batches set lease_until = now() + (? || ' milliseconds')::interval
+        `update identity.ingest_batches set lease_until = now() + (? || ' milliseconds')::interval, lease_holder = ?
           where id = ? and state = 'IN_PROGRESS' and (lease_until is null or lease_until < now())
           returning id, state, request_hash, chunks_done, results`,
-        [String(this.leaseMs), existing.id],
+        [String(this.leaseMs), holder, existing.id],
       );
       if (taken) {
         ctx.logger.info({ batchId: taken.id, chunksDone: taken.chunks_done }, "resuming ingest batch");
@@ -289,17 +294,17 @@ export class UserIngestionService implements UserIngestion {
 
   private async writeChunkWithRetry(
     ctx: RequestContext,
-    batchId: string,
+    lease: HeldBatch,
     chunkIndex: number,
     records: CleanedRecord[],
   ): Promise<StoredResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeChunk(ctx, batchId, chunkIndex, records);
+        return await this.writeChunk(ctx, lease, chunkIndex, records);
       } catch (error) {
         if (!(error instanceof ConcurrentInsertError) || attempt >= 3) throw error;
         ctx.logger.warn(
-          { batchId, chunkIndex, attempt },
+          { batchId: lease.id, chunkIndex, attempt },
           "concurrent insert of the same externalRef; redoing the chunk",
         );
       }
@@ -309,10 +314,11 @@ export class UserIngestionService implements UserIngestion {
   /** One chunk, one transaction: rows, audit events and the batch's progress commit together or not at all. */
   private async writeChunk(
     ctx: RequestContext,
-    batchId: string,
+    lease: HeldBatch,
     chunkIndex: number,
     records: CleanedRecord[],
   ): Promise<StoredResult[]> {
+    const batchId = lease.id;
     const valid = records.filter(
       (r): r is { index: number; clean: CleanVerifiedUser } => r.clean !== undefined,
     );
@@ -438,27 +444,32 @@ export class UserIngestionService implements UserIngestion {
         }
       }
       await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, events);
-      await sql(
+      // Fenced by the lease token: if a retry took the batch over (this holder stalled past its lease), this
+      // chunk rolls back whole instead of writing the batch's progress a second time.
+      const progressed = await sql(
         em,
         `update identity.ingest_batches
             set chunks_done = ?, results = results || ?::jsonb, lease_until = now() + (? || ' milliseconds')::interval
-          where id = ?`,
-        [chunkIndex + 1, JSON.stringify(ordered), String(this.leaseMs), batchId],
+          where id = ? and lease_holder = ? and state = 'IN_PROGRESS'
+          returning id`,
+        [chunkIndex + 1, JSON.stringify(ordered), String(this.leaseMs), batchId, lease.holder],
       );
+      if (progressed.length === 0) throw leaseLost();
       return ordered;
     });
   }
 
-  private async completeBatch(ctx: RequestContext, batchId: string, report: IngestReport): Promise<void> {
+  private async completeBatch(ctx: RequestContext, lease: HeldBatch, report: IngestReport): Promise<void> {
+    const batchId = lease.id;
     await ctx.em.transactional(async (em) => {
-      await em
-        .getConnection()
-        .execute(
-          "update identity.ingest_batches set state = 'COMPLETED', completed_at = now(), lease_until = null where id = ?",
-          [batchId],
-          "run",
-          em.getTransactionContext(),
-        );
+      const completed = await sql(
+        em,
+        `update identity.ingest_batches set state = 'COMPLETED', completed_at = now(), lease_until = null
+          where id = ? and lease_holder = ? and state = 'IN_PROGRESS'
+          returning id`,
+        [batchId, lease.holder],
+      );
+      if (completed.length === 0) throw leaseLost();
       await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, [
         {
           type: "UserBatchIngested",
@@ -475,6 +486,19 @@ export class UserIngestionService implements UserIngestion {
       ]);
     });
   }
+}
+
+/** The batch row a call holds, and the lease token it holds it with. */
+interface HeldBatch {
+  id: string;
+  holder: string;
+}
+
+function leaseLost(): ConflictError {
+  return new ConflictError(
+    "a retry with the same idempotencyKey took this batch over; its outcome is the retry's",
+    "BATCH_TAKEN_OVER",
+  );
 }
 
 /** What identifies a batch's content for idempotency: the same key with another hash is a client bug. */
