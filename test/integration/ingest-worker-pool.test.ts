@@ -78,6 +78,16 @@ function mixedBatch(tag: string) {
   ];
 }
 
+/** `n` valid records whose externalRefs and emails carry `tag`. */
+const adas = (tag: string, n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    externalRef: `${tag}-${i}`,
+    firstName: "Ada",
+    lastName: "Lovelace",
+    email: `ada.${i}@${tag}.example`,
+    dateOfBirth: "1990-12-10",
+  }));
+
 const context = (requestId: string, subject = "backend-pool") =>
   new RequestContext(requestId, { subject, roles: ["ingestor"] }, orm.em.fork(), logger);
 const count = async (sql: string) => Number((await client.query(sql)).rows[0].n);
@@ -162,14 +172,7 @@ describe("ingestion on worker threads", () => {
   });
 
   it("batches on parallel threads keep one unbroken audit chain, and concurrent retries of one key write once", async () => {
-    const big = (tag: string) =>
-      Array.from({ length: 400 }, (_, i) => ({
-        externalRef: `${tag}-${i}`,
-        firstName: "Ada",
-        lastName: "Lovelace",
-        email: `ada.${i}@${tag}.example`,
-        dateOfBirth: "1990-12-10",
-      }));
+    const big = (tag: string) => adas(tag, 400);
     const reports = await Promise.all([
       pooled.ingestion.ingest(context("req-par-a"), big("par-a"), "par-a"),
       pooled.ingestion.ingest(context("req-par-b"), big("par-b"), "par-b"),
@@ -218,14 +221,7 @@ describe("ingestion on worker threads", () => {
     });
     try {
       await busy.warm();
-      const batch = (n: number) =>
-        Array.from({ length: 300 }, (_, i) => ({
-          externalRef: `busy-${n}-${i}`,
-          firstName: "Ada",
-          lastName: "Lovelace",
-          email: `ada.${i}@busy-${n}.example`,
-          dateOfBirth: "1990-12-10",
-        }));
+      const batch = (n: number) => adas(`busy-${n}`, 300);
       // One thread runs two batches at a time and one more may wait: of six sent at once, some are refused.
       const outcomes = await Promise.allSettled(
         Array.from({ length: 6 }, (_, n) => busy.ingest(context(`req-busy-${n}`), batch(n), `busy-${n}`)),
@@ -261,13 +257,7 @@ describe("ingestion on worker threads", () => {
       shutdownGraceMs: 150,
       ingest: { ...config.ingest, workers: 1, maxBatch: 20_000 },
     };
-    const big = Array.from({ length: 20_000 }, (_, i) => ({
-      externalRef: `cut-${i}`,
-      firstName: "Ada",
-      lastName: "Lovelace",
-      email: `ada.${i}@cut.example`,
-      dateOfBirth: "1990-12-10",
-    }));
+    const big = adas("cut", 20_000);
     const first = new IngestWorkerPool({ config: impatient, databaseUrl: db.url, threads: 1, logger });
     await first.warm();
     const running = first.ingest(context("req-cut-1"), big, "cut-key");
