@@ -91,6 +91,49 @@ describe("ingestion in chunks", () => {
     expect(replay).toEqual({ ...report, replayed: true });
   });
 
+  it("the last chunk completes the batch in its own transaction, and an empty batch completes on its own", async () => {
+    const crashing = createIdentityRuntime(
+      { config, orm, keyring },
+      {
+        chunkSize: 5,
+        afterChunk: (chunk) => {
+          if (chunk === 1) throw new Error("simulated crash after the last chunk");
+        },
+      },
+    );
+    const batch = Array.from({ length: 8 }, (_, i) => record(400 + i));
+    await expect(crashing.ingestion.ingest(context(), batch, "last-key")).rejects.toThrow("simulated crash");
+    // The crash came after the last chunk committed, and that commit completed the batch: a retry is a replay.
+    const [row] = (
+      await client.query(
+        "select id, state, chunks_done, lease_until from identity.ingest_batches where idempotency_key = 'last-key'",
+      )
+    ).rows;
+    expect(row).toMatchObject({ state: "COMPLETED", chunks_done: 2, lease_until: null });
+    expect(
+      await count(
+        "select count(*) as n from audit.events where type = 'UserBatchIngested' and subject_id = $1",
+        [row.id],
+      ),
+    ).toBe(1);
+    const runtime = createIdentityRuntime({ config, orm, keyring });
+    expect(await runtime.ingestion.ingest(context(), batch, "last-key")).toMatchObject({
+      received: 8,
+      created: 8,
+      replayed: true,
+    });
+
+    const empty = await runtime.ingestion.ingest(context(), [], "empty-key");
+    expect(empty).toMatchObject({ received: 0, created: 0, rejected: 0, replayed: false });
+    expect(await runtime.ingestion.ingest(context(), [], "empty-key")).toEqual({ ...empty, replayed: true });
+    expect(
+      await count(
+        "select count(*) as n from audit.events where type = 'UserBatchIngested' and subject_id = $1",
+        [empty.batchId],
+      ),
+    ).toBe(1);
+  });
+
   it("a live holder's batch is not taken over: a retry waits, then gets CONFLICT; after the lease lapses it resumes", async () => {
     const runtime = createIdentityRuntime({ config, orm, keyring }, { chunkSize: 5, waitForHolderMs: 200 });
     const batch = Array.from({ length: 12 }, (_, i) => record(100 + i));

@@ -181,19 +181,23 @@ export class UserIngestionService implements UserIngestion {
       const chunkSize = this.options.chunkSize;
       const chunks = Math.ceil(batch.length / chunkSize);
       const results: StoredResult[] = [...batchRow.results];
+      const lease = { id: batchRow.id, holder };
       for (let c = batchRow.chunks_done; c < chunks; c++) {
         const from = c * chunkSize;
+        // The last chunk also completes the batch, in its own transaction (one commit less per batch).
         const chunkResults = await this.writeChunkWithRetry(
           ctx,
-          { id: batchRow.id, holder },
+          lease,
           c,
           cleaned.slice(from, from + chunkSize),
+          c === chunks - 1 ? results : undefined,
         );
         results.push(...chunkResults);
         await this.options.afterChunk?.(c);
       }
       const report = summarise(batchRow.id, results, false);
-      await this.completeBatch(ctx, { id: batchRow.id, holder }, report);
+      // An empty batch, or one whose chunks were all written by a holder that stopped before completing it.
+      if (batchRow.chunks_done >= chunks) await this.completeBatch(ctx, lease, report);
       this.options.metrics?.observe(report, (performance.now() - started) / 1000);
       return report;
     } catch (error) {
@@ -297,10 +301,11 @@ export class UserIngestionService implements UserIngestion {
     lease: HeldBatch,
     chunkIndex: number,
     records: CleanedRecord[],
+    completeAfter?: readonly StoredResult[],
   ): Promise<StoredResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeChunk(ctx, lease, chunkIndex, records);
+        return await this.writeChunk(ctx, lease, chunkIndex, records, completeAfter);
       } catch (error) {
         if (!(error instanceof ConcurrentInsertError) || attempt >= 3) throw error;
         ctx.logger.warn(
@@ -311,12 +316,17 @@ export class UserIngestionService implements UserIngestion {
     }
   }
 
-  /** One chunk, one transaction: rows, audit events and the batch's progress commit together or not at all. */
+  /**
+   * One chunk, one transaction: rows, audit events and the batch's progress commit together or not at all. With
+   * `completeAfter` (the results of the chunks before it) it is the last chunk, and the same transaction
+   * completes the batch.
+   */
   private async writeChunk(
     ctx: RequestContext,
     lease: HeldBatch,
     chunkIndex: number,
     records: CleanedRecord[],
+    completeAfter?: readonly StoredResult[],
   ): Promise<StoredResult[]> {
     const batchId = lease.id;
     const valid = records.filter(
@@ -443,16 +453,30 @@ export class UserIngestionService implements UserIngestion {
           });
         }
       }
+      const completing = completeAfter !== undefined;
+      if (completing) events.push(batchIngested(summarise(batchId, [...completeAfter, ...ordered], false)));
       await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, events);
       // Fenced by the lease token: if a retry took the batch over (this holder stalled past its lease), this
       // chunk rolls back whole instead of writing the batch's progress a second time.
       const progressed = await sql(
         em,
         `update identity.ingest_batches
-            set chunks_done = ?, results = results || ?::jsonb, lease_until = now() + (? || ' milliseconds')::interval
+            set chunks_done = ?, results = results || ?::jsonb,
+                state = case when ? then 'COMPLETED' else state end,
+                completed_at = case when ? then now() end,
+                lease_until = case when ? then null else now() + (? || ' milliseconds')::interval end
           where id = ? and lease_holder = ? and state = 'IN_PROGRESS'
           returning id`,
-        [chunkIndex + 1, JSON.stringify(ordered), String(this.leaseMs), batchId, lease.holder],
+        [
+          chunkIndex + 1,
+          JSON.stringify(ordered),
+          completing,
+          completing,
+          completing,
+          String(this.leaseMs),
+          batchId,
+          lease.holder,
+        ],
       );
       if (progressed.length === 0) throw leaseLost();
       return ordered;
@@ -470,22 +494,25 @@ export class UserIngestionService implements UserIngestion {
         [batchId, lease.holder],
       );
       if (completed.length === 0) throw leaseLost();
-      await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, [
-        {
-          type: "UserBatchIngested",
-          subjectType: "IngestBatch",
-          subjectId: batchId,
-          data: {
-            received: report.received,
-            created: report.created,
-            updated: report.updated,
-            unchanged: report.unchanged,
-            rejected: report.rejected,
-          },
-        },
-      ]);
+      await appendAuditEvents(em, { actor: ctx.actor, requestId: ctx.requestId }, [batchIngested(report)]);
     });
   }
+}
+
+/** The batch's own audit line: its counts, never a record. */
+function batchIngested(report: IngestReport): AuditEventInput {
+  return {
+    type: "UserBatchIngested",
+    subjectType: "IngestBatch",
+    subjectId: report.batchId,
+    data: {
+      received: report.received,
+      created: report.created,
+      updated: report.updated,
+      unchanged: report.unchanged,
+      rejected: report.rejected,
+    },
+  };
 }
 
 /** The batch row a call holds, and the lease token it holds it with. */
