@@ -185,13 +185,12 @@ export class UserIngestionService implements UserIngestion {
       for (let c = batchRow.chunks_done; c < chunks; c++) {
         const from = c * chunkSize;
         // The last chunk also completes the batch, in its own transaction (one commit less per batch).
-        const chunkResults = await this.writeChunkWithRetry(
-          ctx,
+        const chunkResults = await this.writeChunkWithRetry(ctx, {
           lease,
-          c,
-          cleaned.slice(from, from + chunkSize),
-          c === chunks - 1 ? results : undefined,
-        );
+          index: c,
+          records: cleaned.slice(from, from + chunkSize),
+          completeAfter: c === chunks - 1 ? results : undefined,
+        });
         results.push(...chunkResults);
         await this.options.afterChunk?.(c);
       }
@@ -296,20 +295,14 @@ export class UserIngestionService implements UserIngestion {
     });
   }
 
-  private async writeChunkWithRetry(
-    ctx: RequestContext,
-    lease: HeldBatch,
-    chunkIndex: number,
-    records: CleanedRecord[],
-    completeAfter?: readonly StoredResult[],
-  ): Promise<StoredResult[]> {
+  private async writeChunkWithRetry(ctx: RequestContext, chunk: Chunk): Promise<StoredResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeChunk(ctx, lease, chunkIndex, records, completeAfter);
+        return await this.writeChunk(ctx, chunk);
       } catch (error) {
         if (!(error instanceof ConcurrentInsertError) || attempt >= 3) throw error;
         ctx.logger.warn(
-          { batchId: lease.id, chunkIndex, attempt },
+          { batchId: chunk.lease.id, chunkIndex: chunk.index, attempt },
           "concurrent insert of the same externalRef; redoing the chunk",
         );
       }
@@ -321,13 +314,8 @@ export class UserIngestionService implements UserIngestion {
    * `completeAfter` (the results of the chunks before it) it is the last chunk, and the same transaction
    * completes the batch.
    */
-  private async writeChunk(
-    ctx: RequestContext,
-    lease: HeldBatch,
-    chunkIndex: number,
-    records: CleanedRecord[],
-    completeAfter?: readonly StoredResult[],
-  ): Promise<StoredResult[]> {
+  private async writeChunk(ctx: RequestContext, chunk: Chunk): Promise<StoredResult[]> {
+    const { lease, index: chunkIndex, records, completeAfter } = chunk;
     const batchId = lease.id;
     const valid = records.filter(
       (r): r is { index: number; clean: CleanVerifiedUser } => r.clean !== undefined,
@@ -519,6 +507,14 @@ function batchIngested(report: IngestReport): AuditEventInput {
 interface HeldBatch {
   id: string;
   holder: string;
+}
+
+/** One chunk of a held batch; `completeAfter` (the earlier chunks' results) marks the last one. */
+interface Chunk {
+  lease: HeldBatch;
+  index: number;
+  records: CleanedRecord[];
+  completeAfter?: readonly StoredResult[];
 }
 
 function leaseLost(): ConflictError {
