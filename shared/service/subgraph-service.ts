@@ -50,8 +50,12 @@ export interface SubgraphDeps {
   metrics?: ServiceMetrics;
   /** The database the ORM is connected to (for what opens its own connections, such as worker threads). */
   databaseUrl: string;
-  /** Registers a clean-up run at stop, after requests have drained and before the ORM closes. */
-  onStop(cleanup: () => Promise<void>): void;
+  /**
+   * Registers a clean-up run at stop, after requests have drained and before the ORM closes. With `duringDrain`
+   * it starts with the drain instead, for what in-flight requests wait on and must wind down within the same
+   * grace period (ingest threads), rather than after it.
+   */
+  onStop(cleanup: () => Promise<void>, options?: { duringDrain?: boolean }): void;
 }
 
 /**
@@ -100,6 +104,7 @@ export async function startSubgraph(
   });
   const metrics = createServiceMetrics(module.name);
   const cleanups: Array<() => Promise<void>> = [];
+  const drains: Array<() => Promise<void>> = [];
   const built = await module.buildSchema({
     config,
     orm,
@@ -107,7 +112,7 @@ export async function startSubgraph(
     keyring: options.keyring,
     metrics,
     databaseUrl: options.databaseUrl,
-    onStop: (cleanup) => cleanups.push(cleanup),
+    onStop: (cleanup, options) => (options?.duringDrain ? drains : cleanups).push(cleanup),
   });
   const unruled = fieldsWithoutRule(built, module.permissions);
   if (unruled.length > 0)
@@ -226,7 +231,11 @@ export async function startSubgraph(
     server,
     orm,
     stop: async () => {
+      const draining = drains.map((drain) =>
+        drain().catch((err) => logger.error({ err }, "error while stopping")),
+      );
       await closeGracefully(server, config.shutdownGraceMs);
+      await Promise.all(draining);
       await apollo.stop();
       for (const cleanup of cleanups.reverse()) {
         await cleanup().catch((err) => logger.error({ err }, "error while stopping"));

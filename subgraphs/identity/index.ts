@@ -80,7 +80,8 @@ export const identitySubgraph: SubgraphModule = {
       ...deps,
       workers: { databaseUrl: deps.databaseUrl, logger: deps.logger },
     });
-    deps.onStop(() => runtime.close());
+    // Ingest threads wind down with the requests waiting on them, within the same grace period.
+    deps.onStop(() => runtime.close(), { duringDrain: true });
     if (runtime.ingestion instanceof IngestWorkerPool) await runtime.ingestion.warm();
     const { resolvers, resolveUserReference } = createIdentityResolvers(runtime);
     return buildFederatedSchema(

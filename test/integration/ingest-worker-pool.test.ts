@@ -91,6 +91,19 @@ const adas = (tag: string, n: number) =>
 const context = (requestId: string, subject = "backend-pool") =>
   new RequestContext(requestId, { subject, roles: ["ingestor"] }, orm.em.fork(), logger);
 const count = async (sql: string) => Number((await client.query(sql)).rows[0].n);
+/** Waits until the batch under `key` has committed its first chunk (a batch under way, on any machine). */
+async function waitForBatch(key: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query(
+      "select chunks_done from identity.ingest_batches where idempotency_key = $1 and chunks_done > 0",
+      [key],
+    );
+    if (rows.length > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`batch ${key} did not start within ${timeoutMs} ms`);
+}
 /** What a report says of each record, without the ids that differ between runs. */
 const outcomes = (report: {
   results: Array<{ status: string; errors: Array<{ field: string; code: string }> }>;
@@ -250,7 +263,26 @@ describe("ingestion on worker threads", () => {
     }
   });
 
-  it("a shutdown that runs out of grace ends the threads mid-batch, gives the lease back, and the retry completes", async () => {
+  it("a shutdown lets running batches finish within the grace period, and refuses new ones meanwhile", async () => {
+    const patient: Config = { ...config, shutdownGraceMs: 30_000 };
+    const pool = new IngestWorkerPool({ config: patient, databaseUrl: db.url, threads: 1, logger });
+    await pool.warm();
+    const running = pool.ingest(context("req-drain-1"), adas("drain", 3_000), "drain-key");
+    await waitForBatch("drain-key");
+    const closed = pool.close();
+    // Once the shutdown has begun, a new batch is refused at once, before anything is written.
+    await expect(pool.ingest(context("req-drain-2"), adas("late", 10), "late-key")).rejects.toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      reason: "SHUTTING_DOWN",
+    });
+    await expect(running).resolves.toMatchObject({ received: 3_000, created: 3_000, replayed: false });
+    await closed;
+    expect(await count("select count(*) as n from identity.users where external_ref like 'drain-%'")).toBe(3_000);
+    expect(await count("select count(*) as n from identity.users where external_ref like 'late-%'")).toBe(0);
+    expect(await count("select count(*) as n from identity.ingest_batches where idempotency_key = 'late-key'")).toBe(0);
+  }, 60_000);
+
+  it("a shutdown that runs out of grace stops the batch at a chunk boundary, gives the lease back, and the retry completes", async () => {
     // The same keyring (master key) as the rest of the file, with a short grace period and room for a big batch.
     const impatient: Config = {
       ...config,
@@ -262,15 +294,19 @@ describe("ingestion on worker threads", () => {
     await first.warm();
     const running = first.ingest(context("req-cut-1"), big, "cut-key");
     running.catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
+    // However slow the machine, the shutdown begins once the batch is under way.
+    await waitForBatch("cut-key");
     await first.close();
-    await expect(running).rejects.toThrow();
+    await expect(running).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "SHUTTING_DOWN" });
     const { rows } = await client.query(
       "select state, lease_until, chunks_done from identity.ingest_batches where idempotency_key = 'cut-key'",
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ state: "IN_PROGRESS", lease_until: null });
-    expect(rows[0].chunks_done).toBeLessThan(20);
+    // Whole chunks only: the users written are exactly the chunks the batch records as done.
+    const written = await count("select count(*) as n from identity.users where external_ref like 'cut-%'");
+    expect(written).toBe(rows[0].chunks_done * config.ingest.chunkSize);
+    expect(written).toBeLessThan(20_000);
 
     // The retry takes the batch over at once (a held lease would answer BATCH_IN_PROGRESS after 5 s).
     const second = new IngestWorkerPool({ config: impatient, databaseUrl: db.url, threads: 1, logger });

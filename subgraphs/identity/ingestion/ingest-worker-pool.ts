@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BroadcastChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { Config } from "../../../shared/config.js";
 import type { RequestContext } from "../../../shared/context.js";
@@ -6,13 +8,19 @@ import { ServiceUnavailableError, TrustIdError } from "../../../shared/errors.js
 import { type Logger, relayWorkerLogs } from "../../../shared/logger.js";
 import { workerScript } from "../../../shared/worker-script.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
-import type { IngestTask, IngestWorkerData, TaskOutcome } from "./ingest-worker-protocol.js";
+import type { ControlMessage, IngestTask, IngestWorkerData, TaskOutcome } from "./ingest-worker-protocol.js";
 import {
   checkBatchRequest,
   type IngestReport,
   releaseBatchLease,
+  shuttingDown,
   type UserIngestion,
 } from "./user-ingestion.service.js";
+
+/** After the grace period, how long batches get to reach their next chunk boundary before their threads end. */
+const STOP_MS = 5_000;
+/** How long idle threads get to close their connections before they end. */
+const CLOSE_MS = 2_000;
 
 export interface IngestWorkerPoolOptions {
   config: Config;
@@ -41,18 +49,26 @@ export interface IngestWorkerPoolOptions {
 export class IngestWorkerPool implements UserIngestion {
   private readonly pool: Piscina<IngestTask, TaskOutcome>;
   private readonly relay: { close(): void };
+  private readonly control: BroadcastChannel;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  /** Batches sent to the threads and not yet answered (running or queued). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
 
   constructor(private readonly options: IngestWorkerPoolOptions) {
     const logChannel = `trustid-ingest-logs-${randomUUID()}`;
     this.relay = relayWorkerLogs(logChannel, options.logger);
+    const controlChannel = `trustid-ingest-control-${randomUUID()}`;
+    this.control = new BroadcastChannel(controlChannel);
+    this.control.unref();
     this.maxBatch = options.config.ingest.maxBatch;
     this.maxQueued = options.maxQueued ?? options.threads * 4;
     const workerData: IngestWorkerData = {
       config: options.config,
       databaseUrl: options.databaseUrl,
       logChannel,
+      controlChannel,
       logBindings: options.logger.bindings(),
     };
     this.pool = new Piscina<IngestTask, TaskOutcome>({
@@ -65,8 +81,6 @@ export class IngestWorkerPool implements UserIngestion {
       // Threads keep connection pools (open handles) between tasks: their event loops must keep running while
       // idle, which piscina's default of blocking idle threads in Atomics.wait would stop.
       atomics: "disabled",
-      // close() waits this long for running batches, then ends the threads (their batches' leases are given back).
-      closeTimeout: options.config.shutdownGraceMs,
       workerData,
     });
     this.pool.on("error", this.onPoolError);
@@ -104,6 +118,7 @@ export class IngestWorkerPool implements UserIngestion {
     idempotencyKey?: string | null,
   ): Promise<IngestReport> {
     checkBatchRequest(batch, idempotencyKey, this.maxBatch);
+    if (this.closing) throw shuttingDown();
     if (this.pool.queueSize >= this.maxQueued) {
       throw new ServiceUnavailableError(
         "ingestion is at capacity: retry the batch shortly with the same idempotencyKey",
@@ -114,15 +129,18 @@ export class IngestWorkerPool implements UserIngestion {
     // The lease token the thread writes under: if the thread dies mid-batch, this call can give its lease back.
     const holder = randomUUID();
     let outcome: TaskOutcome;
+    const task = this.pool.run({
+      kind: "ingest",
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      batch,
+      idempotencyKey: idempotencyKey ?? null,
+      holder,
+    });
+    const tracked: Promise<unknown> = task.catch(() => {}).finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
     try {
-      outcome = await this.pool.run({
-        kind: "ingest",
-        actor: ctx.actor,
-        requestId: ctx.requestId,
-        batch,
-        idempotencyKey: idempotencyKey ?? null,
-        holder,
-      });
+      outcome = await task;
     } catch (error) {
       // The thread either failed and stopped (it gave the lease back itself) or died mid-batch, when a shutdown
       // ran out of time or the thread crashed: give back the lease it held, if it still does, so the retry need
@@ -139,11 +157,74 @@ export class IngestWorkerPool implements UserIngestion {
   }
 
   /**
-   * Lets running batches finish within the shutdown grace period (`TRUSTID_SHUTDOWN_GRACE_MS`), then ends the
-   * threads, their connections with them; a batch cut short rolls back its open chunk and is resumable at once.
+   * Shuts ingestion down within the grace period (`TRUSTID_SHUTDOWN_GRACE_MS`), without ever cutting a thread
+   * off in the middle of its work:
+   * 1. new batches are refused with SERVICE_UNAVAILABLE (`SHUTTING_DOWN`: retry with the same key elsewhere);
+   * 2. running and queued batches get the grace period to finish;
+   * 3. those still running then stop at their next chunk boundary: the chunks written stay, the lease is given
+   *    back and the caller gets SERVICE_UNAVAILABLE (`SHUTTING_DOWN`), so a retry resumes at once;
+   * 4. the idle threads close their connections, and only then end.
+   * A thread still busy `STOP_MS` after step 3 (a chunk stuck on the database) is ended regardless: PostgreSQL
+   * rolls its open chunk back with its connection, and `ingest` gives its lease back.
    */
-  async close(): Promise<void> {
-    await this.pool.close();
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (!(await this.settled(this.options.config.shutdownGraceMs))) {
+      this.options.logger.info(
+        { batches: this.inFlight.size },
+        "shutdown grace period over: stopping batches at their next chunk",
+      );
+      this.control.postMessage({ kind: "stop" } satisfies ControlMessage);
+      if (!(await this.settled(STOP_MS))) {
+        this.options.logger.warn({ batches: this.inFlight.size }, "ingest batches did not stop; ending threads");
+      }
+    }
+    await this.closeThreads();
+    await this.pool.destroy();
+    this.control.close();
     this.relay.close();
+  }
+
+  /** Whether every batch in flight is answered within `ms`. */
+  private async settled(ms: number): Promise<boolean> {
+    if (this.inFlight.size === 0) return true;
+    const timeout = new AbortController();
+    const all = Promise.allSettled([...this.inFlight]).then(() => true);
+    const late = sleep(ms, false, { signal: timeout.signal }).catch(() => false);
+    const done = await Promise.race([all, late]);
+    timeout.abort();
+    return done;
+  }
+
+  /** Asks every thread to close its connections and waits for their answers (at most `CLOSE_MS`). */
+  private closeThreads(): Promise<void> {
+    return new Promise((resolve) => {
+      const closed = new Set<number>();
+      const finish = () => {
+        clearTimeout(timer);
+        this.control.removeEventListener("message", onMessage);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.options.logger.warn(
+          { closed: closed.size, threads: this.options.threads },
+          "ingest threads did not all close their connections in time",
+        );
+        finish();
+      }, CLOSE_MS);
+      const onMessage = (event: Event) => {
+        const message = (event as MessageEvent<ControlMessage>).data;
+        if (message?.kind !== "closed") return;
+        closed.add(message.threadId);
+        if (closed.size >= this.pool.threads.length) finish();
+      };
+      this.control.addEventListener("message", onMessage);
+      if (this.pool.threads.length === 0) return finish();
+      this.control.postMessage({ kind: "close" } satisfies ControlMessage);
+    });
   }
 }

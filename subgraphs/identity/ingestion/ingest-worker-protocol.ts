@@ -9,6 +9,8 @@ export interface IngestWorkerData {
   databaseUrl: string;
   /** The BroadcastChannel the owning thread relays log lines from. */
   logChannel: string;
+  /** The BroadcastChannel the owning thread steers shutdown on (`ControlMessage`). */
+  controlChannel: string;
   logBindings: Bindings;
 }
 
@@ -29,3 +31,10 @@ export type TaskOutcome =
   | { kind: "report"; report: IngestReport }
   /** A domain error (TrustIdError), rebuilt on the owning thread with the same code and reason. */
   | { kind: "refused"; code: ErrorCode; message: string; reason?: string };
+
+/**
+ * Shutdown, on the control channel. `stop`: the grace period is over, running batches stop at their next chunk
+ * boundary (giving their leases back) and new ones are refused. `close`: the threads are idle, each closes its
+ * connections and answers `closed`, so that ending the threads cuts no connection and no I/O in flight.
+ */
+export type ControlMessage = { kind: "stop" } | { kind: "close" } | { kind: "closed"; threadId: number };

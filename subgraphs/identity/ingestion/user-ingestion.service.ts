@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { sql } from "../../../db/sql.js";
 import type { Config } from "../../../shared/config.js";
 import type { RequestContext } from "../../../shared/context.js";
-import { BadUserInputError, ConflictError } from "../../../shared/errors.js";
+import { BadUserInputError, ConflictError, ServiceUnavailableError } from "../../../shared/errors.js";
 import { type AuditEventInput, appendAuditEvents, canonicalJson } from "../../../shared/events/audit-log.js";
 import { IngestStatus } from "../../../shared/graphql/ingest.types.js";
 import { type FieldError, FieldErrorCodes } from "../../../shared/validation/field-error.js";
@@ -61,6 +61,11 @@ export interface UserIngestionOptions {
   waitForHolderMs?: number;
   /** Where batch outcomes are counted (the service's /metrics); none in CLI runs. */
   metrics?: IngestMetrics;
+  /**
+   * Aborted when the service shuts down past its grace period: a running batch stops at its next chunk boundary
+   * (what it wrote stays, whole chunks only) and gives its lease back, so a retry resumes at once.
+   */
+  stopSignal?: AbortSignal;
   /** Test seam: runs after each chunk commits (a throw here is a crash between chunks). */
   afterChunk?: (chunkIndex: number) => void | Promise<void>;
 }
@@ -109,6 +114,14 @@ export async function releaseBatchLease(
     `update identity.ingest_batches set lease_until = null
         where ${where} and lease_holder = ? and state = 'IN_PROGRESS'`,
     [...params, batch.holder],
+  );
+}
+
+/** The refusal of a batch the service will not start or finish because it is shutting down: retryable. */
+export function shuttingDown(): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    "ingestion is shutting down: retry the batch with the same idempotencyKey",
+    "SHUTTING_DOWN",
   );
 }
 
@@ -167,6 +180,7 @@ export class UserIngestionService implements UserIngestion {
     holder: string = randomUUID(),
   ): Promise<IngestReport> {
     checkBatchRequest(batch, idempotencyKey, this.options.maxBatch);
+    if (this.options.stopSignal?.aborted) throw shuttingDown();
     const started = performance.now();
     const requestHash = batchRequestHash(batch);
     const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null, holder);
@@ -183,6 +197,7 @@ export class UserIngestionService implements UserIngestion {
       const results: StoredResult[] = [...batchRow.results];
       const lease = { id: batchRow.id, holder };
       for (let c = batchRow.chunks_done; c < chunks; c++) {
+        if (this.options.stopSignal?.aborted) throw shuttingDown();
         const from = c * chunkSize;
         // The last chunk also completes the batch, in its own transaction (one commit less per batch).
         const chunkResults = await this.writeChunkWithRetry(ctx, {
@@ -251,6 +266,7 @@ export class UserIngestionService implements UserIngestion {
         ctx.logger.info({ batchId: taken.id, chunksDone: taken.chunks_done }, "resuming ingest batch");
         return { row: taken };
       }
+      if (this.options.stopSignal?.aborted) throw shuttingDown();
       if (Date.now() >= deadline) {
         throw new ConflictError(
           "a batch with this idempotencyKey is still in progress; retry later",
