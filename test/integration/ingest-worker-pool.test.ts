@@ -277,9 +277,13 @@ describe("ingestion on worker threads", () => {
     });
     await expect(running).resolves.toMatchObject({ received: 3_000, created: 3_000, replayed: false });
     await closed;
-    expect(await count("select count(*) as n from identity.users where external_ref like 'drain-%'")).toBe(3_000);
+    expect(await count("select count(*) as n from identity.users where external_ref like 'drain-%'")).toBe(
+      3_000,
+    );
     expect(await count("select count(*) as n from identity.users where external_ref like 'late-%'")).toBe(0);
-    expect(await count("select count(*) as n from identity.ingest_batches where idempotency_key = 'late-key'")).toBe(0);
+    expect(
+      await count("select count(*) as n from identity.ingest_batches where idempotency_key = 'late-key'"),
+    ).toBe(0);
   }, 60_000);
 
   it("a shutdown that runs out of grace stops the batch at a chunk boundary, gives the lease back, and the retry completes", async () => {

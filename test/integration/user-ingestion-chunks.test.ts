@@ -199,6 +199,70 @@ describe("ingestion in chunks", () => {
     expect(replay).toEqual({ ...retried, replayed: true });
   });
 
+  it("close() refuses new batches, and stops a batch still running after the grace period at its next chunk", async () => {
+    let releaseChunk: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      releaseChunk = resolve;
+    });
+    let chunkDone: () => void = () => {};
+    const firstChunkDone = new Promise<void>((resolve) => {
+      chunkDone = resolve;
+    });
+    const runtime = createIdentityRuntime(
+      { config: { ...config, shutdownGraceMs: 50 }, orm, keyring },
+      {
+        chunkSize: 10,
+        // The batch holds after its first chunk until the test lets it go: it outlives the grace period.
+        afterChunk: async (chunk) => {
+          if (chunk !== 0) return;
+          chunkDone();
+          await held;
+        },
+      },
+    );
+    const batch = Array.from({ length: 30 }, (_, i) => record(700 + i));
+    const running = runtime.ingestion.ingest(context(), batch, "stop-key");
+    running.catch(() => {});
+    await firstChunkDone;
+    const closed = runtime.close();
+    await expect(runtime.ingestion.ingest(context(), [record(799)], "after-close-key")).rejects.toMatchObject(
+      {
+        code: "SERVICE_UNAVAILABLE",
+        reason: "SHUTTING_DOWN",
+      },
+    );
+    // Past the grace period the stop is requested; the batch sees it at its next chunk boundary.
+    await new Promise((r) => setTimeout(r, 100));
+    releaseChunk();
+    await expect(running).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "SHUTTING_DOWN" });
+    await closed;
+    const [row] = (
+      await client.query(
+        "select state, chunks_done, lease_until from identity.ingest_batches where idempotency_key = 'stop-key'",
+      )
+    ).rows;
+    expect(row).toMatchObject({ state: "IN_PROGRESS", chunks_done: 1, lease_until: null });
+    expect(await count("select count(*) as n from identity.users where external_ref like 'chunk-7__'")).toBe(
+      10,
+    );
+    expect(
+      await count(
+        "select count(*) as n from identity.ingest_batches where idempotency_key = 'after-close-key'",
+      ),
+    ).toBe(0);
+
+    // Another instance resumes the batch at once.
+    const next = createIdentityRuntime({ config, orm, keyring }, { chunkSize: 10 });
+    expect(await next.ingestion.ingest(context(), batch, "stop-key")).toMatchObject({
+      received: 30,
+      created: 30,
+      replayed: false,
+    });
+    expect(await count("select count(*) as n from identity.users where external_ref like 'chunk-7__'")).toBe(
+      30,
+    );
+  });
+
   it("keys are scoped per caller: another backend's identical key is its own batch", async () => {
     const runtime = createIdentityRuntime({ config, orm, keyring });
     const other = new RequestContext(

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { BroadcastChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { Config } from "../../../shared/config.js";
 import type { RequestContext } from "../../../shared/context.js";
 import { ServiceUnavailableError, TrustIdError } from "../../../shared/errors.js";
+import { InFlight } from "../../../shared/in-flight.js";
 import { type Logger, relayWorkerLogs } from "../../../shared/logger.js";
 import { workerScript } from "../../../shared/worker-script.js";
 import type { IngestMetrics } from "./ingest-metrics.js";
@@ -13,12 +13,11 @@ import {
   checkBatchRequest,
   type IngestReport,
   releaseBatchLease,
+  STOP_MS,
   shuttingDown,
   type UserIngestion,
 } from "./user-ingestion.service.js";
 
-/** After the grace period, how long batches get to reach their next chunk boundary before their threads end. */
-const STOP_MS = 5_000;
 /** How long idle threads get to close their connections before they end. */
 const CLOSE_MS = 2_000;
 
@@ -53,7 +52,7 @@ export class IngestWorkerPool implements UserIngestion {
   private readonly maxBatch: number;
   private readonly maxQueued: number;
   /** Batches sent to the threads and not yet answered (running or queued). */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: IngestWorkerPoolOptions) {
@@ -129,7 +128,7 @@ export class IngestWorkerPool implements UserIngestion {
     // The lease token the thread writes under: if the thread dies mid-batch, this call can give its lease back.
     const holder = randomUUID();
     let outcome: TaskOutcome;
-    const task = this.pool.run({
+    const task: Promise<TaskOutcome> = this.pool.run({
       kind: "ingest",
       actor: ctx.actor,
       requestId: ctx.requestId,
@@ -137,10 +136,8 @@ export class IngestWorkerPool implements UserIngestion {
       idempotencyKey: idempotencyKey ?? null,
       holder,
     });
-    const tracked: Promise<unknown> = task.catch(() => {}).finally(() => this.inFlight.delete(tracked));
-    this.inFlight.add(tracked);
     try {
-      outcome = await task;
+      outcome = await this.inFlight.track(task);
     } catch (error) {
       // The thread either failed and stopped (it gave the lease back itself) or died mid-batch, when a shutdown
       // ran out of time or the thread crashed: give back the lease it held, if it still does, so the retry need
@@ -173,31 +170,23 @@ export class IngestWorkerPool implements UserIngestion {
   }
 
   private async shutdown(): Promise<void> {
-    if (!(await this.settled(this.options.config.shutdownGraceMs))) {
+    if (!(await this.inFlight.settled(this.options.config.shutdownGraceMs))) {
       this.options.logger.info(
         { batches: this.inFlight.size },
         "shutdown grace period over: stopping batches at their next chunk",
       );
       this.control.postMessage({ kind: "stop" } satisfies ControlMessage);
-      if (!(await this.settled(STOP_MS))) {
-        this.options.logger.warn({ batches: this.inFlight.size }, "ingest batches did not stop; ending threads");
+      if (!(await this.inFlight.settled(STOP_MS))) {
+        this.options.logger.warn(
+          { batches: this.inFlight.size },
+          "ingest batches did not stop; ending threads",
+        );
       }
     }
     await this.closeThreads();
     await this.pool.destroy();
     this.control.close();
     this.relay.close();
-  }
-
-  /** Whether every batch in flight is answered within `ms`. */
-  private async settled(ms: number): Promise<boolean> {
-    if (this.inFlight.size === 0) return true;
-    const timeout = new AbortController();
-    const all = Promise.allSettled([...this.inFlight]).then(() => true);
-    const late = sleep(ms, false, { signal: timeout.signal }).catch(() => false);
-    const done = await Promise.race([all, late]);
-    timeout.abort();
-    return done;
   }
 
   /** Asks every thread to close its connections and waits for their answers (at most `CLOSE_MS`). */

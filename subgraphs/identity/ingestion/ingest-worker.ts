@@ -41,7 +41,9 @@ control.onmessage = (event) => {
   const message = (event as { data?: ControlMessage }).data;
   if (message?.kind === "stop") stopping.abort();
   else if (message?.kind === "close") {
-    void closeRuntime().finally(() => control.postMessage({ kind: "closed", threadId } satisfies ControlMessage));
+    void closeRuntime().finally(() =>
+      control.postMessage({ kind: "closed", threadId } satisfies ControlMessage),
+    );
   }
 };
 

@@ -8,6 +8,7 @@ import type { RequestContext } from "../../../shared/context.js";
 import { BadUserInputError, ConflictError, ServiceUnavailableError } from "../../../shared/errors.js";
 import { type AuditEventInput, appendAuditEvents, canonicalJson } from "../../../shared/events/audit-log.js";
 import { IngestStatus } from "../../../shared/graphql/ingest.types.js";
+import { InFlight } from "../../../shared/in-flight.js";
 import { type FieldError, FieldErrorCodes } from "../../../shared/validation/field-error.js";
 import { IngestBatchState } from "../entities/ingest-batch.entity.js";
 import { UserStatus } from "../entities/user.entity.js";
@@ -47,8 +48,12 @@ export function ingestionOptions(config: Config): UserIngestionOptions {
     chunkSize: config.ingest.chunkSize,
     defaultRegion: config.ingest.defaultPhoneRegion as CountryCode,
     maxAgeYears: config.ingest.maxAgeYears,
+    shutdownGraceMs: config.shutdownGraceMs,
   };
 }
+
+/** After a shutdown's grace period, how long running batches get to reach their next chunk boundary. */
+export const STOP_MS = 5_000;
 
 export interface UserIngestionOptions {
   maxBatch: number;
@@ -61,6 +66,8 @@ export interface UserIngestionOptions {
   waitForHolderMs?: number;
   /** Where batch outcomes are counted (the service's /metrics); none in CLI runs. */
   metrics?: IngestMetrics;
+  /** How long `close()` lets running batches finish before stopping them at their next chunk boundary. */
+  shutdownGraceMs?: number;
   /**
    * Aborted when the service shuts down past its grace period: a running batch stops at its next chunk boundary
    * (what it wrote stays, whole chunks only) and gives its lease back, so a retry resumes at once.
@@ -160,6 +167,9 @@ interface CleanedRecord {
 export class UserIngestionService implements UserIngestion {
   private readonly leaseMs: number;
   private readonly waitForHolderMs: number;
+  private readonly running = new InFlight();
+  private readonly stopping = new AbortController();
+  private closing = false;
 
   constructor(
     private readonly protector: PersonalDataProtector,
@@ -173,14 +183,39 @@ export class UserIngestionService implements UserIngestion {
    * `holder` is the lease token this call writes under (a fresh one by default); the owner of an ingest thread
    * passes its own, so it can give the lease back if the thread dies.
    */
-  async ingest(
+  ingest(
     ctx: RequestContext,
     batch: readonly unknown[],
     idempotencyKey?: string | null,
     holder: string = randomUUID(),
   ): Promise<IngestReport> {
+    if (this.closing) return Promise.reject(shuttingDown());
+    return this.running.track(this.ingestBatch(ctx, batch, idempotencyKey, holder));
+  }
+
+  /**
+   * Refuses new batches, lets running ones finish within the grace period, then stops them at their next chunk
+   * boundary (their leases given back, their callers told SHUTTING_DOWN) and waits for that, up to `STOP_MS`.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (await this.running.settled(this.options.shutdownGraceMs ?? 0)) return;
+    this.stopping.abort();
+    await this.running.settled(STOP_MS);
+  }
+
+  private stopRequested(): boolean {
+    return this.stopping.signal.aborted || this.options.stopSignal?.aborted === true;
+  }
+
+  private async ingestBatch(
+    ctx: RequestContext,
+    batch: readonly unknown[],
+    idempotencyKey: string | null | undefined,
+    holder: string,
+  ): Promise<IngestReport> {
     checkBatchRequest(batch, idempotencyKey, this.options.maxBatch);
-    if (this.options.stopSignal?.aborted) throw shuttingDown();
+    if (this.stopRequested()) throw shuttingDown();
     const started = performance.now();
     const requestHash = batchRequestHash(batch);
     const claimed = await this.claimBatch(ctx, requestHash, batch.length, idempotencyKey ?? null, holder);
@@ -197,7 +232,7 @@ export class UserIngestionService implements UserIngestion {
       const results: StoredResult[] = [...batchRow.results];
       const lease = { id: batchRow.id, holder };
       for (let c = batchRow.chunks_done; c < chunks; c++) {
-        if (this.options.stopSignal?.aborted) throw shuttingDown();
+        if (this.stopRequested()) throw shuttingDown();
         const from = c * chunkSize;
         // The last chunk also completes the batch, in its own transaction (one commit less per batch).
         const chunkResults = await this.writeChunkWithRetry(ctx, {
@@ -266,7 +301,7 @@ export class UserIngestionService implements UserIngestion {
         ctx.logger.info({ batchId: taken.id, chunksDone: taken.chunks_done }, "resuming ingest batch");
         return { row: taken };
       }
-      if (this.options.stopSignal?.aborted) throw shuttingDown();
+      if (this.stopRequested()) throw shuttingDown();
       if (Date.now() >= deadline) {
         throw new ConflictError(
           "a batch with this idempotencyKey is still in progress; retry later",
