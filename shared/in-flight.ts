@@ -25,4 +25,14 @@ export class InFlight {
     timeout.abort();
     return done;
   }
+
+  /**
+   * A shutdown's wait: everything in flight gets `graceMs` to settle; what has not by then is asked to `stop`
+   * and gets `stopMs` more. Resolves whether everything settled.
+   */
+  async drain(graceMs: number, stop: () => void, stopMs: number): Promise<boolean> {
+    if (await this.settled(graceMs)) return true;
+    stop();
+    return this.settled(stopMs);
+  }
 }

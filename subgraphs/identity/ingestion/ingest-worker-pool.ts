@@ -170,18 +170,22 @@ export class IngestWorkerPool implements UserIngestion {
   }
 
   private async shutdown(): Promise<void> {
-    if (!(await this.inFlight.settled(this.options.config.shutdownGraceMs))) {
-      this.options.logger.info(
-        { batches: this.inFlight.size },
-        "shutdown grace period over: stopping batches at their next chunk",
-      );
-      this.control.postMessage({ kind: "stop" } satisfies ControlMessage);
-      if (!(await this.inFlight.settled(STOP_MS))) {
-        this.options.logger.warn(
+    const stopped = await this.inFlight.drain(
+      this.options.config.shutdownGraceMs,
+      () => {
+        this.options.logger.info(
           { batches: this.inFlight.size },
-          "ingest batches did not stop; ending threads",
+          "shutdown grace period over: stopping batches at their next chunk",
         );
-      }
+        this.control.postMessage({ kind: "stop" } satisfies ControlMessage);
+      },
+      STOP_MS,
+    );
+    if (!stopped) {
+      this.options.logger.warn(
+        { batches: this.inFlight.size },
+        "ingest batches did not stop; ending threads",
+      );
     }
     await this.closeThreads();
     await this.pool.destroy();

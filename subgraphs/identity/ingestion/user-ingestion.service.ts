@@ -199,9 +199,7 @@ export class UserIngestionService implements UserIngestion {
    */
   async close(): Promise<void> {
     this.closing = true;
-    if (await this.running.settled(this.options.shutdownGraceMs ?? 0)) return;
-    this.stopping.abort();
-    await this.running.settled(STOP_MS);
+    await this.running.drain(this.options.shutdownGraceMs ?? 0, () => this.stopping.abort(), STOP_MS);
   }
 
   private stopRequested(): boolean {
